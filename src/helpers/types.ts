@@ -1,0 +1,47 @@
+import type { Arena } from '../arena/index.js';
+
+/**
+ * What a helper may use of the Machine that runs it. The VM implements it; helpers see only this,
+ * so the helper layer does not depend on the VM.
+ */
+export interface HelperEnv {
+  /** The Machine's memory; BPF pointers passed to helpers are offsets into it. */
+  readonly arena: Arena;
+  /** Current virtual time in nanoseconds. */
+  nowNs(): bigint;
+  /** The next value of the Machine's seeded pseudo-random generator. */
+  randomU32(): number;
+  /** Appends a line to the Machine's trace buffer (what `trace_pipe` shows on Linux). */
+  trace(line: string): void;
+}
+
+/**
+ * One helper invocation: the registers of the calling frame as 32-bit halves (`lo[i]`, `hi[i]` for
+ * r0..r10), the CPU the program runs on and the Machine's services.
+ */
+export interface HelperCall {
+  /** Low halves of r0..r10. */
+  readonly lo: Int32Array;
+  /** High halves of r0..r10. */
+  readonly hi: Int32Array;
+  /** Index of the simulated CPU running the program. */
+  readonly cpu: number;
+  /** The Machine's services. */
+  readonly env: HelperEnv;
+}
+
+/**
+ * A helper's implementation: reads its arguments from r1..r5 and returns r0, as a safe integer
+ * (negative values are sign-extended to 64 bits, e.g. `-2` for -ENOENT) or a bigint (taken modulo 2^64).
+ */
+export type HelperImpl = (call: HelperCall) => number | bigint;
+
+/** A helper known to bpfsim: its kernel id, name and implementation. */
+export interface HelperDef {
+  /** The kernel's helper id (`BPF_FUNC_*`). */
+  readonly id: number;
+  /** The kernel's name, e.g. `bpf_ktime_get_ns`. */
+  readonly name: string;
+  /** What it does at run time. */
+  readonly impl: HelperImpl;
+}
