@@ -10,6 +10,7 @@ declare var process: {
   platform: string;
   arch: string;
   pid: number;
+  execPath: string;
   exitCode: number | undefined;
   version: string;
   versions: Record<string, string>;
@@ -145,4 +146,9 @@ declare module 'node:module' {
 
 declare module 'node:crypto' {
   export function createHash(alg: string): { update(data: string | Uint8Array): { digest(enc: 'hex'): string } };
+}
+
+interface SymbolConstructor {
+  /** The `using` protocol's symbol: Node ≥ 20.4 defines it, src/kernel/fd.ts defines it on older 20.x. */
+  readonly dispose: unique symbol;
 }
