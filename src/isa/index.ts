@@ -2,3 +2,8 @@ export * from './opcodes.js';
 export * from './insn.js';
 export * from './encoding.js';
 export * from './validate.js';
+export * from './helperIds.js';
+export * from './disasm.js';
+export * from './asm.js';
+export * from './builder.js';
+export * from './template.js';
