@@ -7,8 +7,8 @@ const PAGE = 0x10000;
 
 /** Raised when the arena cannot grow to satisfy an allocation. */
 export class ArenaExhaustedError extends BpfError {
-  constructor(size: number, limit: number) {
-    super('ENOMEM', `cannot allocate ${size} bytes: the arena is limited to ${limit} bytes (raise Machine's memoryLimit)`);
+  constructor(needed: number, limit: number) {
+    super('ENOMEM', `the arena would need ${needed} bytes but is limited to ${limit} (raise the Machine's memoryLimit)`);
   }
 }
 
@@ -80,11 +80,26 @@ export class Arena {
 
   /** Returns a region's bytes to the allocator and removes it from the region table. */
   release(region: Region): void {
+    this.unmap(region);
+    this.free.push({ start: region.start, size: Math.max(region.size, 1) });
+    this.coalesce();
+  }
+
+  /**
+   * Enters `[start, start + size)` of already allocated memory in the region table as its own
+   * region (e.g. the live part of a packet buffer, which moves with `bpf_xdp_adjust_head`).
+   */
+  map(start: number, size: number, kind: RegionKind, name: string, writable = true): Region {
+    const region: Region = { start, size, kind, name, writable };
+    this.insert(region);
+    return region;
+  }
+
+  /** Removes a region entered by `map` from the region table (its memory stays allocated). */
+  unmap(region: Region): void {
     const i = this.regions.indexOf(region);
     if (i >= 0) this.regions.splice(i, 1);
     if (this.lastHit === region) this.lastHit = undefined;
-    this.free.push({ start: region.start, size: Math.max(region.size, 1) });
-    this.coalesce();
   }
 
   /** The mapped region that contains all of `[addr, addr + size)`, or undefined. */
@@ -108,10 +123,18 @@ export class Arena {
     return undefined;
   }
 
-  /** The mapped region nearest to `addr` (containing it, or the closest one below), for fault messages. */
+  /** The mapped region nearest to `addr` (containing it, or the closest on either side), for fault messages. */
   nearest(addr: number): Region | undefined {
     let best: Region | undefined;
-    for (const r of this.regions) if (r.start <= addr) best = r;
+    let bestDist = Infinity;
+    for (const r of this.regions) {
+      const end = r.start + r.size;
+      const dist = addr < r.start ? r.start - addr : addr >= end ? addr - end + 1 : 0;
+      if (dist < bestDist) {
+        best = r;
+        bestDist = dist;
+      }
+    }
     return best;
   }
 
@@ -133,7 +156,7 @@ export class Arena {
   private ensure(end: number): void {
     const have = this.memory.buffer.byteLength;
     if (end <= have) return;
-    if (end > this.limit) throw new ArenaExhaustedError(end - this.top, this.limit);
+    if (end > this.limit) throw new ArenaExhaustedError(end, this.limit);
     const want = Math.min(this.limit, Math.max(end, have * 2));
     this.memory.grow(Math.ceil((want - have) / PAGE));
     this.refresh();

@@ -1,7 +1,8 @@
 import { encodeInsns, insn, BPF_ALU64, BPF_EXIT, BPF_JMP, BPF_K, BPF_MOV } from '../isa/index.js';
 import { loadAddon } from './addon.js';
-import { ERRNO, errnoName, logSummary } from './errno.js';
-import { BPF_MAP_TYPE_ARRAY, BPF_PROG_TYPE_SOCKET_FILTER } from './uapi.js';
+import { ERRNO, errnoName } from '../errno.js';
+import { logSummary } from './errno.js';
+import { BPF_MAP_TYPE_ARRAY, BPF_PROG_TYPE_SOCKET_FILTER } from '../uapi.js';
 
 /** Whether the kernel backend works here, or a sentence saying why not and what to do. */
 export type KernelAvailability = { ok: true } | { ok: false; reason: string };

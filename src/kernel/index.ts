@@ -8,4 +8,4 @@ export * from './available.js';
 export * from './errno.js';
 export * from './fd.js';
 export * from './syscall.js';
-export * from './uapi.js';
+export * from '../uapi.js';

@@ -12,7 +12,8 @@ import {
   type TestRunAttr,
   type TestRunResult,
 } from './addon.js';
-import { ERRNO, KernelError } from './errno.js';
+import { ERRNO } from '../errno.js';
+import { KernelError } from './errno.js';
 import { Fd } from './fd.js';
 
 /*

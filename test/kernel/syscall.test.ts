@@ -2,10 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { BPF_ALU64, BPF_EXIT, BPF_JMP, BPF_K, BPF_MOV, encodeInsns, insn } from '../../src/isa/index.js';
+import { ERRNO } from '../../src/errno.js';
 import {
   BPF_ANY, BPF_EXIST, BPF_F_LOCK, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_PERCPU_ARRAY,
   BPF_MAP_TYPE_QUEUE, BPF_NOEXIST, BPF_PROG_TYPE_SCHED_CLS, BPF_PROG_TYPE_XDP, BPF_STATS_RUN_TIME,
-  BPF_TCX_EGRESS, BPF_TCX_INGRESS, BPF_XDP, ERRNO, Fd, KernelError, XDP_PASS, btfGetInfo, btfLoad, enableStats,
+  BPF_TCX_EGRESS, BPF_TCX_INGRESS, BPF_XDP, XDP_PASS,
+} from '../../src/uapi.js';
+import {
+  Fd, KernelError, btfGetInfo, btfLoad, enableStats,
   getFdById, kernelAvailable, linkCreate, linkDetach, mapCreate, mapDeleteBatch, mapGetInfo, mapGetNextKey,
   mapLookup, mapLookupBatch, mapUpdate, mapUpdateBatch, nativeBpf, ncpus, objGetNextId, perCpuValueSize,
   progGetInfo, progGetXlated, progLoad, progTestRun, type MapCreateAttr,

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { BpfError } from '../../src/errors.js';
-import { ERRNO, KernelError, errnoName, errnoValue, logSummary } from '../../src/kernel/errno.js';
+import { BpfError } from '../src/errors.js';
+import { ERRNO, errnoName, errnoValue } from '../src/errno.js';
+import { KernelError, logSummary } from '../src/kernel/errno.js';
 
 describe('errno table', () => {
   test.each([

@@ -1,0 +1,2 @@
+export * from './programs.js';
+export * from './run.js';

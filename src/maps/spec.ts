@@ -1,0 +1,21 @@
+/** What a map is: the fields of `BPF_MAP_CREATE`, as both backends take them. */
+export interface MapSpec {
+  /** Map type, a `BPF_MAP_TYPE_*` value. */
+  readonly type: number;
+  /** Key size in bytes (0 for queue, stack, bloom filter and ringbuf). */
+  readonly keySize: number;
+  /** Value size in bytes (0 for ringbuf). */
+  readonly valueSize: number;
+  /** Maximum number of entries (bytes of the buffer for ringbuf). */
+  readonly maxEntries: number;
+  /** `map_flags`: `BPF_F_NO_PREALLOC`, `BPF_F_RDONLY_PROG`, `BPF_F_MMAPABLE`, … */
+  readonly flags?: number;
+  /** Name, up to 15 characters as the kernel keeps it. */
+  readonly name?: string;
+  /** For ARRAY_OF_MAPS and HASH_OF_MAPS: the template every inner map must match. */
+  readonly innerMap?: MapSpec;
+  /** NUMA node (with `BPF_F_NUMA_NODE`). */
+  readonly numaNode?: number;
+  /** `map_extra`: for BLOOM_FILTER, the number of hash functions in its low 4 bits. */
+  readonly mapExtra?: bigint;
+}

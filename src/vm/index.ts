@@ -1,0 +1,11 @@
+export * from './engine.js';
+export * from './fault.js';
+export * from './machine.js';
+export * from './program.js';
+export * from './rawRun.js';
+export * from './clock.js';
+export * from './prng.js';
+export { interpreter, InterpExecutable } from './interpEngine.js';
+export { InterpState, STOP_BREAK, STOP_BUDGET, STOP_EXIT } from './interpState.js';
+export { toU64, fromU64, fromSafeInt } from './int64.js';
+export * from './stepper.js';

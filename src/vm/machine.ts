@@ -1,0 +1,104 @@
+import { Arena } from '../arena/index.js';
+import type { Region } from '../arena/index.js';
+import { defaultHelpers } from '../helpers/index.js';
+import type { HelperEnv, HelperTable } from '../helpers/index.js';
+import { MAX_BPF_STACK, MAX_CALL_FRAMES } from '../isa/index.js';
+import { VirtualClock } from './clock.js';
+import type { Engine } from './engine.js';
+import { interpreter } from './interpEngine.js';
+import { Prng } from './prng.js';
+import { Program } from './program.js';
+import type { ProgramSpec } from './program.js';
+
+/** Options for a new Machine. */
+export interface MachineOptions {
+  /** Number of simulated CPUs (default 2). */
+  readonly cpus?: number;
+  /** Upper bound of the memory arena in bytes (default 256 MiB). */
+  readonly memoryLimit?: number;
+  /** Seed of the pseudo-random generator (default 1). */
+  readonly seed?: number;
+  /** Helper table (default: every helper bpfsim implements). */
+  readonly helpers?: HelperTable;
+  /** Start of the virtual clock in ns. */
+  readonly clockStartNs?: bigint;
+  /** Extra engines beside the interpreter, e.g. the WebAssembly JIT. */
+  readonly engines?: readonly Engine<Machine>[];
+}
+
+/**
+ * A simulated kernel instance: one memory arena (DESIGN.md invariant 1), N CPUs each with its own
+ * BPF stack, a virtual clock, a seeded PRNG, a helper table and the programs loaded into it.
+ * Nothing is global: two Machines share nothing.
+ */
+export class Machine implements HelperEnv {
+  /** The memory every BPF pointer points into. */
+  readonly arena: Arena;
+  /** Number of simulated CPUs. */
+  readonly cpus: number;
+  /** The virtual clock. */
+  readonly clock: VirtualClock;
+  /** The seeded generator behind `bpf_get_prandom_u32`. */
+  readonly prng: Prng;
+  /** The helpers programs on this machine can call. */
+  readonly helpers: HelperTable;
+  /** Lines written by `bpf_trace_printk` and friends, oldest first. */
+  readonly traceLog: string[] = [];
+  /** Engines by name; `interp` is always present. */
+  readonly engines = new Map<string, Engine<Machine>>();
+  private readonly stackTops: Int32Array[] = [];
+  private readonly stackRegions: Region[] = [];
+
+  constructor(opts: MachineOptions = {}) {
+    this.cpus = Math.max(1, opts.cpus ?? 2);
+    this.arena = new Arena({ limit: opts.memoryLimit ?? 256 * 1024 * 1024 });
+    this.clock = new VirtualClock(opts.clockStartNs);
+    this.prng = new Prng(opts.seed ?? 1);
+    this.helpers = opts.helpers ?? defaultHelpers();
+    this.engines.set(interpreter.name, interpreter);
+    for (const e of opts.engines ?? []) this.engines.set(e.name, e);
+    for (let cpu = 0; cpu < this.cpus; cpu++) {
+      const tops = new Int32Array(MAX_CALL_FRAMES);
+      for (let f = 0; f < MAX_CALL_FRAMES; f++) {
+        const r = this.arena.alloc(MAX_BPF_STACK, 'stack', `stack[cpu${cpu}/frame${f}]`, { align: 16 });
+        this.stackRegions.push(r);
+        tops[f] = r.start + MAX_BPF_STACK;
+      }
+      this.stackTops.push(tops);
+    }
+  }
+
+  /** r10 of each call depth on `cpu`. */
+  frameTops(cpu: number): Int32Array {
+    const t = this.stackTops[cpu];
+    if (!t) throw new RangeError(`cpu ${cpu} does not exist: this machine has ${this.cpus} CPUs`);
+    return t;
+  }
+
+  /** The engine with this name; throws with the list of engines when there is none. */
+  engine(name: string): Engine<Machine> {
+    const e = this.engines.get(name);
+    if (!e) throw new RangeError(`unknown engine '${name}': this machine has ${[...this.engines.keys()].join(', ')}`);
+    return e;
+  }
+
+  /** Validates a program and makes it runnable on this machine. */
+  loadProgram(spec: ProgramSpec): Program {
+    return new Program(this, spec);
+  }
+
+  /** Current virtual time in ns (HelperEnv). */
+  nowNs(): bigint {
+    return this.clock.now();
+  }
+
+  /** Next pseudo-random value (HelperEnv). */
+  randomU32(): number {
+    return this.prng.nextU32();
+  }
+
+  /** Appends a trace line (HelperEnv). */
+  trace(line: string): void {
+    this.traceLog.push(line);
+  }
+}
