@@ -1,3 +1,4 @@
+import type { Region } from '../arena/index.js';
 import { fromU64, toU64 } from './int64.js';
 import { InterpExecutable } from './interpEngine.js';
 import { interpret } from './interpreter.js';
@@ -12,8 +13,10 @@ export type StepStatus = 'ready' | 'paused' | 'breakpoint' | 'exited' | 'faulted
 
 /** Options for a `Stepper`. */
 export interface StepperOptions {
-  /** r1..r5 at entry (default 0). */
+  /** r1..r5 at entry (default 0; with `mem`, r1 and r2 default to the input and its length). */
   readonly args?: readonly (bigint | number)[];
+  /** Input memory, copied into the arena for the run, as `runRaw` does. */
+  readonly mem?: Uint8Array;
   /** Simulated CPU (default 0). */
   readonly cpu?: number;
   /** Bounds-check every access (default true). */
@@ -40,21 +43,34 @@ export class Stepper {
   private readonly original: Int32Array;
   private readonly breakpoints = new Set<number>();
   private readonly limit: number;
+  private readonly input: Region | undefined;
 
   constructor(program: Program, opts: StepperOptions = {}) {
     this.program = program;
     this.x = new InterpExecutable(program.machine, program, opts.checked ?? true);
     this.original = this.x.code.slice();
     this.limit = opts.budget ?? DEFAULT_BUDGET;
+    const arena = program.machine.arena;
+    let initial = opts.args ?? [];
+    if (opts.mem) {
+      const input = arena.alloc(opts.mem.length, 'input', 'input');
+      arena.write(input.start, opts.mem);
+      this.input = input;
+      initial = opts.args ?? [input.start, opts.mem.length];
+    }
     const args = new Int32Array(10);
-    (opts.args ?? []).slice(0, 5).forEach((v, i) => {
+    initial.slice(0, 5).forEach((v, i) => {
       const [lo, hi] = fromU64(BigInt(v));
       args[2 * i] = lo;
       args[2 * i + 1] = hi;
     });
-    this.x.begin(args, {
-      cpu: opts.cpu ?? 0, budget: this.limit, packet: opts.packet ?? { start: 0, len: 0 }, unwindHelper: -1,
-    });
+    const packet = opts.packet ?? (this.input ? { start: this.input.start, len: this.input.size } : { start: 0, len: 0 });
+    this.x.begin(args, { cpu: opts.cpu ?? 0, budget: this.limit, packet, unwindHelper: -1 });
+  }
+
+  /** Frees the input memory given with `mem`. */
+  close(): void {
+    if (this.input) this.program.machine.arena.release(this.input);
   }
 
   /** Index of the next instruction to execute. */

@@ -44,9 +44,7 @@ sample packet and steps through its first instructions, explaining each step.`,
     say(`   r0 = ${r.r0} (the UDP destination port), after ${r.insns} instructions.\n`);
 
     say('4. Step through the first instructions with the stepping API, as a debugger would:');
-    const region = machine.arena.alloc(packet.length, 'packet', 'packet');
-    machine.arena.write(region.start, packet);
-    const stepper = new Stepper(prog, { args: [region.start, packet.length] });
+    const stepper = new Stepper(prog, { mem: packet });
     const lines = disasm(insns).split('\n');
     for (let i = 0; i < 6 && stepper.status !== 'exited'; i++) {
       const pc = stepper.pc;
@@ -57,6 +55,7 @@ sample packet and steps through its first instructions, explaining each step.`,
     }
     stepper.continue();
     say(`   … continue → ${stepper.status}, r0 = ${stepper.r0}\n`);
+    stepper.close();
     say('Next: bpfsim run FILE, bpfsim asm FILE, bpfsim disasm FILE, bpfsim bench (bpfsim --help).');
     return 0;
   },
