@@ -4,8 +4,11 @@
  */
 import type { Event } from './driver.js';
 
-/** A log event; `safe` marks a path the kernel pruned (state pruning is not the domain's job). */
-export type LogEvent = Event | { readonly kind: 'safe'; readonly idx: number };
+/**
+ * A log event; `safe` marks a path the kernel pruned (state pruning is not the domain's job),
+ * either on entering a pushed branch (`branch`) or part-way along a path.
+ */
+export type LogEvent = Event | { readonly kind: 'safe'; readonly idx: number; readonly branch: boolean };
 
 const INSN_LINE = /^(\d+): \([0-9a-f]{2}\) ([^;]*?)\s*(?:; (.*))?$/;
 const FROM_LINE = /^from (\d+) to (\d+): (.*)$/;
@@ -27,13 +30,13 @@ export function parseLog(log: string): LogEvent[] {
     const from = FROM_LINE.exec(line);
     if (from) {
       const idx = Number(from[2]);
-      if (from[3]!.trim() === 'safe') out.push({ kind: 'safe', idx });
+      if (from[3]!.trim() === 'safe') out.push({ kind: 'safe', idx, branch: true });
       else out.push({ kind: 'from', idx, from: Number(from[1]), regs: parseRegs(from[3]!) });
       continue;
     }
     const safe = SAFE_LINE.exec(line);
     if (safe) {
-      out.push({ kind: 'safe', idx: Number(safe[1]) });
+      out.push({ kind: 'safe', idx: Number(safe[1]), branch: false });
       continue;
     }
     const m = INSN_LINE.exec(line);
@@ -60,16 +63,23 @@ export interface Comparison {
 /**
  * Compares the kernel's events with the driver's, in order: every register the kernel prints
  * after an instruction or on entering a branch must print the same from the driver. A path the
- * kernel pruned (`safe`) is skipped in both.
+ * kernel pruned (`safe`) is skipped in both, up to the next branch the kernel enters.
  */
 export function compareEvents(kernel: readonly LogEvent[], mine: readonly Event[]): Comparison {
   let states = 0;
   const mismatches: Mismatch[] = [];
   let i = 0;
+  let resync = false;
   for (const ev of kernel) {
     if (ev.kind === 'safe') {
-      while (i < mine.length && mine[i]!.kind !== 'from') i++;
+      // The pruned path may have pushed branches of its own in the driver: resume at the next
+      // branch the kernel enters.
+      resync = true;
       continue;
+    }
+    if (resync && ev.kind === 'from') {
+      while (i < mine.length && !(mine[i]!.kind === 'from' && mine[i]!.idx === ev.idx && mine[i]!.from === ev.from)) i++;
+      resync = false;
     }
     const m = mine[i++];
     if (!m || m.kind !== ev.kind || m.idx !== ev.idx) {
