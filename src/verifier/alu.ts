@@ -205,12 +205,14 @@ export function scalarEnd(dst: Scalar, size: 16 | 32 | 64, alu64: boolean, toBe:
 }
 
 /**
- * The step of sync_linked_regs that rebuilds a register from a linked one `delta` apart: add the
+ * The step of sync_linked_regs that rebuilds a register from a linked one `delta` apart (an
+ * integer, the difference of the two registers' offsets): add the
  * constant to both widths' bounds and the tnum, zero-extend when the link came from a 32-bit
  * `w += K` (`zext32`), then sync.
  */
 export function linkedAdd(dst: Scalar, delta: number, zext32: boolean): Scalar {
-  const k = immScalar(new Scalar(), delta);
+  // delta is a difference of two s32 offsets, so it may need 33 bits.
+  const k = markKnown(new Scalar(), Math.floor(delta / 4294967296), delta);
   add32(dst, k);
   add64Bounds(dst, k);
   tnumAdd(dst, dst, k);

@@ -190,7 +190,7 @@ class Walk {
         r.id = known.id; r.addConst = known.addConst; r.addConst32 = known.addConst32; r.off = known.off;
       } else {
         copyScalar(r.s, known.s);
-        linkedAdd(r.s, (r.off - known.off) | 0, known.addConst32 || r.addConst32);
+        linkedAdd(r.s, r.off - known.off, known.addConst32 || r.addConst32);
       }
     }
   }
