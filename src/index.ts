@@ -9,3 +9,5 @@ export * from './helpers/index.js';
 export * from './vm/index.js';
 export * from './errno.js';
 export * from './uapi.js';
+export * from './jit/index.js';
+export * from './machines.js';

@@ -148,6 +148,21 @@ declare module 'node:crypto' {
   export function createHash(alg: string): { update(data: string | Uint8Array): { digest(enc: 'hex'): string } };
 }
 
+declare module 'node:http' {
+  export interface IncomingMessage { url?: string; method?: string }
+  export interface ServerResponse {
+    writeHead(status: number, headers?: Record<string, string | number>): this;
+    end(data?: string | Uint8Array): void;
+  }
+  export interface Server {
+    listen(port: number, host: string, cb?: () => void): this;
+    address(): { port: number; address: string } | string | null;
+    close(cb?: (err?: Error) => void): this;
+    on(ev: 'error', fn: (err: Error) => void): this;
+  }
+  export function createServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Server;
+}
+
 interface SymbolConstructor {
   /** The `using` protocol's symbol: Node ≥ 20.4 defines it, src/kernel/fd.ts defines it on older 20.x. */
   readonly dispose: unique symbol;

@@ -20,7 +20,10 @@ function run(m: Machine, c: ConformanceCase, engine: string): bigint {
   return prog.runRaw({ mem: c.mem, engine, unwindHelper: UNWIND_HELPER }).r0;
 }
 
-describe.skipIf(!dir)('bpf_conformance on the interpreter', () => {
+/** The suite runs on every engine: the interpreter and the JIT. */
+const ENGINES = ['interp', 'jit'] as const;
+
+describe.skipIf(!dir).each(ENGINES)('bpf_conformance on %s', (engine) => {
   const cases = dir ? loadConformance(dir, 'tests') : [];
   const m = conformanceMachine();
 
@@ -30,7 +33,7 @@ describe.skipIf(!dir)('bpf_conformance on the interpreter', () => {
     if (c.raw && c.asm !== undefined) {
       expect(encodeInsns(assemble(c.asm, { dialect: 'ubpf' }).insns)).toEqual(c.raw);
     }
-    expect(run(m, c, 'interp')).toBe(c.result);
+    expect(run(m, c, engine)).toBe(c.result);
   });
 
   const negatives = dir ? loadConformance(dir, 'negative') : [];
@@ -42,7 +45,7 @@ describe.skipIf(!dir)('bpf_conformance on the interpreter', () => {
   test.each(negatives.map((c) => [c.name, c] as const))('negative %s is refused', (_name, c) => {
     let outcome: bigint | Error;
     try {
-      outcome = run(m, c, 'interp');
+      outcome = run(m, c, engine);
     } catch (e) {
       outcome = e as Error;
     }

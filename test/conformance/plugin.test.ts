@@ -20,10 +20,10 @@ function program(c: ConformanceCase): Uint8Array {
 describe.skipIf(!dir)('bpf_conformance through `bpfsim plugin`', () => {
   const cases = dir ? loadConformance(dir, 'tests') : [];
 
-  test('all 313 tests pass through the plugin protocol (runner argument format)', async () => {
+  test.each(['', '--engine jit'])('all 313 tests pass through the plugin protocol (runner argument format, options %j)', async (options) => {
     const failures: string[] = [];
     for (const c of cases) {
-      const r = await cli(['plugin', runnerHex(c.mem), ''], runnerHex(program(c)) + '\n');
+      const r = await cli(['plugin', runnerHex(c.mem), options], runnerHex(program(c)) + '\n');
       const got = r.code === 0 ? BigInt(r.out.trim()) : undefined;
       if (got !== c.result) failures.push(`${c.name}: exit ${r.code}, out ${r.out.trim()} ${r.err.trim()}`);
     }
@@ -31,9 +31,9 @@ describe.skipIf(!dir)('bpf_conformance through `bpfsim plugin`', () => {
     expect(cases).toHaveLength(313);
   });
 
-  test('the plugin runs as a separate process, as the runner starts it', () => {
+  test.each(['interp', 'jit'])('the plugin runs as a separate process, as the runner starts it (%s)', (engine) => {
     const c = cases.find((x) => x.name === 'subnet')!;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'plugin', runnerHex(c.mem), '--engine interp'], {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'plugin', runnerHex(c.mem), `--engine ${engine}`], {
       input: runnerHex(program(c)) + '\n', timeout: 60_000,
     });
     expect(r.stderr.toString()).toBe('');

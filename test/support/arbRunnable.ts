@@ -3,6 +3,8 @@
  * every memory access on the stack within the frame, and the stack zeroed first. Such programs
  * terminate and never fault, so engines (and the reference model) can be compared on their final
  * registers and stack. Used by engine-vs-engine tests now and by the kernel differential later.
+ * `arbCalling` adds helper calls and bpf-to-bpf calls; `arbLooping` adds backward jumps (loops,
+ * irreducible ones included, that may never end: run those with a budget).
  */
 import fc from 'fast-check';
 import { insn, ldImm64 } from '../../src/isa/index.js';
@@ -95,6 +97,98 @@ export const arbRunnable = (maxBody = 40): fc.Arbitrary<Insn[]> => fc.record({
     const t = targets[Math.min(targets.length - 1, Math.floor(j.frac * targets.length))]!;
     const rel = t - (starts[k]! + 1);
     out.push(insn(j.code, j.dst, j.src, rel, j.imm));
+  });
+  out.push(insn(0x95));
+  return out;
+});
+
+/** Helper ids `arbCalling` calls: two test helpers (see `callingHelpers`) and three of the machine's own. */
+export const CALLED_HELPERS = [100, 101, 5, 7, 8] as const;
+
+type CallGen = { readonly call: true; readonly frac: number };
+type HelperGen = { readonly helper: number };
+type Item = Insn[] | JumpGen | CallGen | HelperGen;
+
+const callInsn: fc.Arbitrary<CallGen> = fc.double({ min: 0, max: 1, noNaN: true }).map((frac) => ({ call: true as const, frac }));
+const helperInsn: fc.Arbitrary<HelperGen> = fc.constantFrom(...CALLED_HELPERS).map((helper) => ({ helper }));
+
+const fnBody = (maxBody: number): fc.Arbitrary<Item[]> => fc.array(fc.oneof(
+  { weight: 6, arbitrary: aluInsn }, { weight: 3, arbitrary: memInsn }, { weight: 2, arbitrary: jmpInsn },
+  { weight: 1, arbitrary: callInsn }, { weight: 1, arbitrary: helperInsn },
+), { maxLength: maxBody });
+
+const itemSize = (it: Item): number => (Array.isArray(it) ? it.length : 1);
+
+/**
+ * A runnable program with up to three BPF functions after the main one, helper calls and calls to
+ * later functions (so it terminates within 4 frames). Functions other than main start from
+ * whatever the caller left in r0 and r6..r9 and on a stack nobody zeroed, and callers read r1..r5
+ * after a call: what the kernel's verifier would refuse, and what shows that every engine passes
+ * registers exactly as the interpreter does. Before its `exit`, main stores r0..r9 at `dump`.
+ */
+export const arbCalling = (dump: number, maxBody = 25): fc.Arbitrary<Insn[]> => fc.record({
+  init: fc.array(edgeU64, { minLength: 10, maxLength: 10 }),
+  fns: fc.array(fnBody(maxBody), { minLength: 1, maxLength: 4 }),
+}).map(({ init, fns }) => {
+  const prologue: Insn[] = [];
+  init.forEach((v, r) => prologue.push(...ldImm64(r, v)));
+  for (let off = -8; off >= -512; off -= 8) prologue.push(insn(0x7a, 10, 0, off, 0));
+  const epilogue: Insn[] = [...ldImm64(10, dump), ...Array.from({ length: 10 }, (_, r) => insn(0x7b, 10, r, 8 * r, 0))];
+  const starts: number[] = [];
+  let pos = 0;
+  fns.forEach((body, i) => {
+    starts.push(pos);
+    pos += (i === 0 ? prologue.length + epilogue.length : 0) + body.reduce((n, it) => n + itemSize(it), 0) + 1;
+  });
+  const out: Insn[] = [];
+  fns.forEach((body, i) => {
+    if (i === 0) out.push(...prologue);
+    const itemStarts: number[] = [];
+    let p = out.length;
+    for (const it of body) { itemStarts.push(p); p += itemSize(it); }
+    body.forEach((it, k) => {
+      if (Array.isArray(it)) { out.push(...it); return; }
+      if ('helper' in it) { out.push(insn(0x85, 0, 0, 0, it.helper)); return; }
+      if ('call' in it) {
+        if (i === fns.length - 1) { out.push(insn(0x85, 0, 0, 0, CALLED_HELPERS[0])); return; }
+        const j = i + 1 + Math.min(fns.length - 2 - i, Math.floor(it.frac * (fns.length - 1 - i)));
+        out.push(insn(0x85, 0, 1, 0, starts[j]! - (out.length + 1)));
+        return;
+      }
+      const targets = [...itemStarts.slice(k + 1), p];
+      const t = targets[Math.min(targets.length - 1, Math.floor(it.frac * targets.length))]!;
+      out.push(insn(it.code, it.dst, it.src, t - (out.length + 1), it.imm));
+    });
+    if (i === 0) out.push(...epilogue);
+    out.push(insn(0x95));
+  });
+  return out;
+});
+
+/**
+ * A program with jumps in both directions: loops, nested or overlapping, reducible or not, that
+ * may never end. Registers and the stack are initialised as in `arbRunnable`; run it with a budget.
+ */
+export const arbLooping = (maxBody = 30): fc.Arbitrary<Insn[]> => fc.record({
+  init: fc.array(edgeU64, { minLength: 10, maxLength: 10 }),
+  body: fc.array(fc.oneof(
+    { weight: 6, arbitrary: aluInsn }, { weight: 2, arbitrary: memInsn },
+    // Targets uniform over the body (fc.double favours 0 and 1, which makes every loop start at the top).
+    { weight: 3, arbitrary: fc.tuple(jmpInsn, fc.nat(1 << 20)).map(([j, k]) => ({ ...j, frac: (k % 1024) / 1024 })) },
+  ), { maxLength: maxBody, size: 'max' }),
+}).map(({ init, body }) => {
+  const out: Insn[] = [];
+  init.forEach((v, r) => out.push(...ldImm64(r, v)));
+  for (let off = -8; off >= -512; off -= 8) out.push(insn(0x7a, 10, 0, off, 0));
+  const first = out.length;
+  const starts: number[] = [];
+  let pos = first;
+  for (const it of body) { starts.push(pos); pos += Array.isArray(it) ? it.length : 1; }
+  const targets = [...starts, pos];
+  body.forEach((it) => {
+    if (Array.isArray(it)) { out.push(...it); return; }
+    const t = targets[Math.min(targets.length - 1, Math.floor(it.frac * targets.length))]!;
+    out.push(insn(it.code, it.dst, it.src, t - (out.length + 1), it.imm));
   });
   out.push(insn(0x95));
   return out;

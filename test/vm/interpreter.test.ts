@@ -1,26 +1,35 @@
 import { describe, expect, test } from 'vitest';
 import { HelperTable } from '../../src/helpers/index.js';
 import { assemble } from '../../src/isa/index.js';
-import { Machine, VmFault } from '../../src/vm/index.js';
+import { createMachine } from '../../src/machines.js';
+import { VmFault } from '../../src/vm/index.js';
 
-function run(src: string, mem?: Uint8Array, m = new Machine({ cpus: 1 })): bigint {
-  return m.loadProgram({ insns: assemble(src).insns }).runRaw(mem ? { mem } : {}).r0;
-}
+/** Every engine runs every case: the interpreter (the reference semantics) and the JIT. */
+const ENGINES = ['interp', 'jit'] as const;
 
-function fault(src: string, mem?: Uint8Array, opts: { budget?: number } = {}): VmFault {
-  const m = new Machine({ cpus: 1 });
-  try {
-    m.loadProgram({ insns: assemble(src).insns }).runRaw({ ...(mem ? { mem } : {}), ...opts });
-  } catch (e) {
-    if (e instanceof VmFault) return e;
-    throw e;
-  }
-  throw new Error('expected a fault');
+function on(engine: string): {
+  run: (src: string, mem?: Uint8Array, m?: ReturnType<typeof createMachine>) => bigint;
+  fault: (src: string, mem?: Uint8Array, opts?: { budget?: number }) => VmFault;
+} {
+  const run = (src: string, mem?: Uint8Array, m = createMachine({ cpus: 1 })): bigint =>
+    m.loadProgram({ insns: assemble(src).insns }).runRaw({ engine, ...(mem ? { mem } : {}) }).r0;
+  const fault = (src: string, mem?: Uint8Array, opts: { budget?: number } = {}): VmFault => {
+    const m = createMachine({ cpus: 1 });
+    try {
+      m.loadProgram({ insns: assemble(src).insns }).runRaw({ engine, ...(mem ? { mem } : {}), ...opts });
+    } catch (e) {
+      if (e instanceof VmFault) return e;
+      throw e;
+    }
+    throw new Error('expected a fault');
+  };
+  return { run, fault };
 }
 
 const U64 = (x: bigint): bigint => BigInt.asUintN(64, x);
 
-describe('interpreter: edge cases per instruction (RFC 9669)', () => {
+describe.each(ENGINES)('%s: edge cases per instruction (RFC 9669)', (engine) => {
+  const { run } = on(engine);
   test.each([
     ['64-bit add wraps', 'r0 = -1\nr0 += 1\nexit', 0n],
     ['add carries into the high half', 'r0 = 0xffffffff ll\nr0 += 1\nexit', 0x100000000n],
@@ -93,12 +102,13 @@ describe('interpreter: edge cases per instruction (RFC 9669)', () => {
 
   test('helpers are dispatched through the machine table', () => {
     const helpers = new HelperTable().set(42, 'answer', (c) => c.lo[1]! * 2 - 100);
-    const m = new Machine({ cpus: 1, helpers });
+    const m = createMachine({ cpus: 1, helpers });
     expect(run('r1 = 10\ncall 42\nexit', undefined, m)).toBe(U64(-80n));
   });
 });
 
-describe('interpreter: faults name the instruction, address and region', () => {
+describe.each(ENGINES)('%s: faults name the instruction, address and region', (engine) => {
+  const { fault } = on(engine);
   test('checked mode refuses a load past the input', () => {
     const f = fault('r0 = *(u64 *)(r1 +4)\nexit', new Uint8Array(8));
     expect(f.kind).toBe('out-of-bounds');

@@ -1,5 +1,6 @@
 import { HelperTable } from '../../helpers/index.js';
-import { Machine } from '../../vm/index.js';
+import { createMachine } from '../../machines.js';
+import type { Machine } from '../../vm/index.js';
 import { parseHex } from '../input.js';
 import { UsageError, parseFlags, str } from '../usage.js';
 import type { Command } from '../usage.js';
@@ -10,14 +11,14 @@ export const UNWIND_HELPER = 5;
 /** A Machine with the helper table the bpf_conformance suite expects. */
 export function conformanceMachine(): Machine {
   const helpers = new HelperTable().set(UNWIND_HELPER, 'unwind', (c) => (BigInt(c.hi[1]! >>> 0) << 32n) | BigInt(c.lo[1]! >>> 0));
-  return new Machine({ helpers, cpus: 1 });
+  return createMachine({ helpers, cpus: 1 });
 }
 
 /** `bpfsim plugin`: the bpf_conformance plugin protocol. */
 export const pluginCommand: Command = {
   name: 'plugin',
   summary: 'run one program for the bpf_conformance runner (program hex on stdin)',
-  usage: `usage: bpfsim plugin [--engine interp] [MEMHEX] [OPTIONS]
+  usage: `usage: bpfsim plugin [--engine interp|jit] [MEMHEX] [OPTIONS]
 
 Speaks the bpf_conformance plugin protocol: the program arrives as hex bytes on standard input,
 the input memory as hex bytes in the first argument; r0 is printed in hex. An error exits non-zero
