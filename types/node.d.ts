@@ -11,6 +11,7 @@ declare var process: {
   arch: string;
   pid: number;
   execPath: string;
+  execArgv: string[];
   exitCode: number | undefined;
   version: string;
   versions: Record<string, string>;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
+import { isElf } from '../elf/index.js';
 import { assemble, decodeProgram } from '../isa/index.js';
 import type { Insn } from '../isa/index.js';
 import { UsageError } from './usage.js';
@@ -39,6 +40,7 @@ function looksLikeText(bytes: Uint8Array): boolean {
 /** A program file: assembly (`.s`, `.asm`, or text) or raw little-endian bytecode (`.bin` or binary). */
 export function readProgram(path: string, dialect: 'llvm' | 'ubpf' = 'llvm'): Insn[] {
   const bytes = readFile(path);
+  if (isElf(bytes)) throw new UsageError(`${path} is a BPF ELF object, not bytecode or assembly (see bpfsim inspect, bpfsim disasm)`);
   const ext = extname(path).toLowerCase();
   const text = ext === '.s' || ext === '.asm' || (ext !== '.bin' && looksLikeText(bytes));
   if (text) return assemble(new TextDecoder().decode(bytes), { dialect }).insns;

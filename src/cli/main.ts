@@ -5,13 +5,14 @@ import { asmCommand } from './commands/asm.js';
 import { benchCommand } from './commands/bench.js';
 import { demoCommand } from './commands/demo.js';
 import { disasmCommand } from './commands/disasm.js';
+import { inspectCommand } from './commands/inspect.js';
 import { pluginCommand } from './commands/plugin.js';
 import { runCommand } from './commands/run.js';
 import { UsageError } from './usage.js';
 import type { CliIo, Command } from './usage.js';
 
 /** Every subcommand, in the order `bpfsim --help` lists them. */
-export const commands: readonly Command[] = [asmCommand, disasmCommand, runCommand, pluginCommand, benchCommand, demoCommand];
+export const commands: readonly Command[] = [asmCommand, disasmCommand, inspectCommand, runCommand, pluginCommand, benchCommand, demoCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
