@@ -9,6 +9,9 @@ import { interpreter } from './interpEngine.js';
 import { Prng } from './prng.js';
 import { Program } from './program.js';
 import type { ProgramSpec } from './program.js';
+import type { ProgTypeRunner } from './progtypes/types.js';
+import { xdpRunner } from './progtypes/xdp.js';
+import type { XdpDevice } from './progtypes/xdp.js';
 
 /** Options for a new Machine. */
 export interface MachineOptions {
@@ -46,6 +49,10 @@ export class Machine implements HelperEnv {
   readonly traceLog: string[] = [];
   /** Engines by name; `interp` is always present. */
   readonly engines = new Map<string, Engine<Machine>>();
+  /** Network devices by ifindex, as test runs (and later the network simulator) see them; 1 is `lo`. */
+  readonly devices = new Map<number, XdpDevice>([[1, { rxQueues: 1 }]]);
+  /** How to test-run each program type, by `BPF_PROG_TYPE_*`. */
+  readonly progTypes = new Map<number, ProgTypeRunner>();
   private readonly stackTops: Int32Array[] = [];
   private readonly stackRegions: Region[] = [];
 
@@ -57,6 +64,8 @@ export class Machine implements HelperEnv {
     this.helpers = opts.helpers ?? defaultHelpers();
     this.engines.set(interpreter.name, interpreter);
     for (const e of opts.engines ?? []) this.engines.set(e.name, e);
+    const xdp = xdpRunner(this.arena, (ifindex) => this.devices.get(ifindex));
+    this.progTypes.set(xdp.type, xdp);
     for (let cpu = 0; cpu < this.cpus; cpu++) {
       const tops = new Int32Array(MAX_CALL_FRAMES);
       for (let f = 0; f < MAX_CALL_FRAMES; f++) {
