@@ -17,8 +17,8 @@ export interface HitCache {
  * during the run); then the `slow` import, which asks the arena's region table, throws the
  * interpreter's VmFault for a bad access, and otherwise caches the region and returns its entry
  * index. The region table may change between runs and inside helpers, so the Executable
- * re-validates the cache against it before a run and after every helper call, and the module
- * forgets the last hits at the same points. A region holds `[addr, addr + size)` when `e = addr - start + size`
+ * re-validates the cache against it before a run and after every helper call; the module forgets
+ * the last hits after every helper call, and before a run when the cache changed. A region holds `[addr, addr + size)` when `e = addr - start + size`
  * satisfies `size <= e <= span` as unsigned 64-bit numbers, which also rejects addresses below the
  * start or with high bits set.
  */
@@ -44,16 +44,17 @@ export function checkFunction(scratch: number, cache: HitCache, write: boolean, 
   hit(() => f.gget(cache.start), () => f.gget(cache.span));
   f.if(); wrapA(); f.op(Op.return); f.end();
 
-  f.i32(0); f.set(i);
+  // Newest entries first: the stack frames are at the bottom, and most stack accesses never get here.
+  f.i32(0); f.mem(Op.i32Load, 2, scratch + IO.tableLen); f.set(i);
   f.block();
   f.loop();
-  f.get(i); f.i32(0); f.mem(Op.i32Load, 2, scratch + IO.tableLen); f.op(Op.i32GeU); f.brIf(1);
-  f.get(i); f.i32(Math.log2(ENTRY_BYTES)); f.op(Op.i32Shl); f.set(p);
+  f.get(i); f.op(Op.i32Eqz); f.brIf(1);
+  f.get(i); f.i32(1); f.op(Op.i32Sub); f.tee(i);
+  f.i32(Math.log2(ENTRY_BYTES)); f.op(Op.i32Shl); f.set(p);
   hit(() => { f.get(p); f.mem(Op.i32Load, 2, table); f.op(Op.i64ExtendI32U); },
     () => { f.get(p); f.mem(Op.i32Load, 2, table + 4); f.op(Op.i64ExtendI32U); });
   if (write) { f.get(p); f.mem(Op.i32Load, 2, table + 8); f.op(Op.i32And); }
   f.if(); remember(); wrapA(); f.op(Op.return); f.end();
-  f.get(i); f.i32(1); f.op(Op.i32Add); f.set(i);
   f.br(0);
   f.end();
   f.end();

@@ -76,15 +76,23 @@ function scanCalls(insns: readonly Insn[], prog: ProgramCfg, hasHelper: (id: num
   return { helpers: [...helpers].sort((a, b) => a - b), callx, mainCalled };
 }
 
-/** The exported `run() -> status`: arguments from the scratch area into function 0, r0 (and the budget left) back. */
+/**
+ * The exported `run() -> status`: arguments from the scratch area into function 0, r0 (and the
+ * budget left) back. The last regions hit stay cached from run to run unless the Executable found
+ * the region table changed.
+ */
 function runFunction(refs: ModuleRefs, main: CalleeShape): FuncBuilder {
   const f = new FuncBuilder([]);
   const t = f.local(I64);
   const io = refs.scratch;
   if (refs.checked) {
     f.i32(0); f.mem(Op.i64Load, 3, io + IO.left); f.gset(refs.gLeft);
+    f.i32(0); f.mem(Op.i32Load, 2, io + IO.dirty);
+    f.if();
     f.i64(0, 0); f.gset(refs.readCache.span);
     f.i64(0, 0); f.gset(refs.writeCache.span);
+    f.i32(0); f.i32(0); f.mem(Op.i32Store, 2, io + IO.dirty);
+    f.end();
   }
   f.i32(0);
   for (let r = 1; r <= 5; r++) { f.i32(0); f.mem(Op.i64Load, 3, io + IO.args + 8 * (r - 1)); }

@@ -12,7 +12,7 @@ export type JitHost = Pick<Machine, 'arena' | 'helpers' | 'frameTops'> & HelperE
 
 const TWO32 = 4294967296;
 const W = {
-  r0: IO.r0 >> 2, left: IO.left >> 2, packet: IO.packet >> 2, frames: IO.frames >> 2, tableLen: IO.tableLen >> 2,
+  r0: IO.r0 >> 2, left: IO.left >> 2, packet: IO.packet >> 2, frames: IO.frames >> 2, tableLen: IO.tableLen >> 2, dirty: IO.dirty >> 2,
   lo: IO.lo >> 2, hi: IO.hi >> 2, table: IO.table >> 2, entry: ENTRY_BYTES >> 2,
 };
 
@@ -180,14 +180,23 @@ export class JitExecutable implements Executable {
     return k;
   }
 
-  /** Drops cached regions the arena no longer maps (the region table changed) and refreshes their writability. */
+  /** Drops cached regions the arena no longer maps, and notices changed writability; marks the cache dirty if either happened. */
   private revalidate(): void {
     const arena = this.host.arena;
     const c = this.cached;
+    const io = this.io.length === 0 ? this.bind() : this.io;
     let n = 0;
-    for (let i = 0; i < c.length; i++) if (arena.find(c[i]!.start, c[i]!.size) === c[i]) c[n++] = c[i]!;
+    let changed = false;
+    for (let i = 0; i < c.length; i++) {
+      const r = c[i]!;
+      if (arena.find(r.start, r.size) !== r) { changed = true; continue; }
+      if (io[W.table + (STACK_ENTRIES + i) * W.entry + 2] !== (r.writable ? 1 : 0)) changed = true;
+      c[n++] = r;
+    }
+    if (!changed) return;
     c.length = n;
     this.writeEntries(STACK_ENTRIES);
+    io[W.dirty] = 1;
   }
 
   /** Writes the cached regions from entry `from` on, and the entry count, to the scratch area. */

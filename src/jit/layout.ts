@@ -19,6 +19,8 @@ export const IO = {
   frames: 64,
   /** Checked mode: entries in use in the region cache (i32). */
   tableLen: 96,
+  /** Checked mode: non-zero when the region cache lost or changed an entry since the module last looked (i32). */
+  dirty: 100,
   /** `HelperCall.lo`: low halves of r0..r15 (16 × i32). */
   lo: 104,
   /** `HelperCall.hi`: high halves of r0..r15 (16 × i32). */
