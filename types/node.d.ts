@@ -127,6 +127,25 @@ declare module 'node:os' {
   export function availableParallelism(): number;
 }
 
+declare module 'node:net' {
+  export interface Server {
+    listen(port: number, host: string, cb?: () => void): this;
+    close(cb?: (err?: Error) => void): this;
+  }
+  export interface Socket {
+    destroy(): void;
+  }
+  export function createServer(listener?: (socket: Socket) => void): Server;
+}
+
+declare module 'node:dgram' {
+  export interface Socket {
+    bind(port: number, address: string, cb?: () => void): void;
+    close(cb?: () => void): void;
+  }
+  export function createSocket(type: 'udp4' | 'udp6'): Socket;
+}
+
 declare module 'node:worker_threads' {
   export const isMainThread: boolean;
   export const workerData: any;

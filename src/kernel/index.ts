@@ -9,3 +9,4 @@ export * from './errno.js';
 export * from './fd.js';
 export * from './syscall.js';
 export * from '../uapi.js';
+export * from './kernelMap.js';
