@@ -8,11 +8,12 @@ import { disasmCommand } from './commands/disasm.js';
 import { inspectCommand } from './commands/inspect.js';
 import { pluginCommand } from './commands/plugin.js';
 import { runCommand } from './commands/run.js';
+import { verifyCommand } from './commands/verify.js';
 import { UsageError } from './usage.js';
 import type { CliIo, Command } from './usage.js';
 
 /** Every subcommand, in the order `bpfsim --help` lists them. */
-export const commands: readonly Command[] = [asmCommand, disasmCommand, inspectCommand, runCommand, pluginCommand, benchCommand, demoCommand];
+export const commands: readonly Command[] = [asmCommand, disasmCommand, inspectCommand, runCommand, verifyCommand, pluginCommand, benchCommand, demoCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

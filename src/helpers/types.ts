@@ -28,6 +28,12 @@ export interface HelperCall {
   readonly cpu: number;
   /** The Machine's services. */
   readonly env: HelperEnv;
+  /**
+   * Calls the BPF function `fn` (a callback value, from LD_IMM64 src 4) with r1..r5 and returns
+   * its r0, as bpf_loop and bpf_for_each_map_elem do. It clobbers r0..r5 of the calling frame, so
+   * read the helper's arguments first. Engines without callbacks leave it undefined.
+   */
+  invoke?(fn: number, a1: number, a2: number, a3: number, a4: number, a5: number): number;
 }
 
 /**

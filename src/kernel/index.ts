@@ -10,3 +10,4 @@ export * from './fd.js';
 export * from './syscall.js';
 export * from '../uapi.js';
 export * from './kernelMap.js';
+export * from './backend.js';

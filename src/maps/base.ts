@@ -68,6 +68,8 @@ export abstract class BpfMap implements UserMap {
   readonly address: number;
   /** Map id, assigned by the MapRegistry (0 until registered). */
   id = 0;
+  /** The descriptor the simulated process holds for it, assigned by the Machine (-1 until then). */
+  fd = -1;
   /** The Machine's services. */
   protected readonly env: MapEnv;
   /** The Machine's memory. */
@@ -176,6 +178,11 @@ export abstract class BpfMap implements UserMap {
     if (this.userClosed) return;
     this.userClosed = true;
     this.maybeFree();
+  }
+
+  /** Whether userspace closed its reference (its descriptor is gone). */
+  get closed(): boolean {
+    return this.userClosed;
   }
 
   /** Takes a reference (an outer map or a program that uses this map). */

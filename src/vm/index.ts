@@ -13,6 +13,7 @@ export { toU64, fromU64, fromSafeInt } from './int64.js';
 export * from './stepper.js';
 export * from './progtypes/names.js';
 export * from './backend.js';
+export * from './simBackend.js';
 export * from './testRun.js';
 export type { ProgTypeRunner, RunSetup } from './progtypes/types.js';
 export { XdpFrame, XdpMd, XDP_MD_SIZE, XDP_PACKET_HEADROOM, xdpRunner } from './progtypes/xdp.js';

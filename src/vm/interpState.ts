@@ -2,6 +2,10 @@ import { MAX_CALL_FRAMES } from '../isa/index.js';
 
 /** Words saved per call frame: return pc, r6..r9 (lo, hi), r10 (lo, hi). */
 export const FRAME_WORDS = 11;
+/** The return pc of a frame pushed by a helper calling back into BPF code (bpf_loop and friends). */
+export const CALLBACK_RETURN = -1;
+/** The kernel's `MAX_TAIL_CALL_CNT`. */
+export const MAX_TAIL_CALL_CNT = 33;
 /** The kernel's `BPF_MAX_LOOPS`: how many times `may_goto` falls through per frame before it jumps. */
 export const MAY_GOTO_BUDGET = 8 * 1024 * 1024;
 
@@ -33,6 +37,10 @@ export class InterpState {
   readonly frames = new Int32Array(MAX_CALL_FRAMES * FRAME_WORDS);
   /** Remaining `may_goto` fall-throughs per frame. */
   readonly mayGoto = new Int32Array(MAX_CALL_FRAMES);
+  /** The code each saved frame returns into (a tail call in a BPF function changes the code of its frame only). */
+  readonly codes: (Int32Array | undefined)[] = new Array(MAX_CALL_FRAMES).fill(undefined);
+  /** Tail calls taken in this run (Linux allows 33). */
+  tailCalls = 0;
   /** Scratch for 64-bit arithmetic results. */
   readonly tmp = new Int32Array(4);
 
@@ -46,5 +54,6 @@ export class InterpState {
     this.hi.fill(0);
     this.lo[10] = fpLo;
     this.mayGoto[0] = MAY_GOTO_BUDGET;
+    this.tailCalls = 0;
   }
 }

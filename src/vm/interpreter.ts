@@ -4,7 +4,7 @@ import { MAX_CALL_FRAMES } from '../isa/index.js';
 import { VmFault } from './fault.js';
 import type { FaultKind } from './fault.js';
 import { mul64, sdivmod64, udivmod64 } from './int64.js';
-import { FRAME_WORDS, MAY_GOTO_BUDGET, STOP_BREAK, STOP_BUDGET, STOP_EXIT } from './interpState.js';
+import { CALLBACK_RETURN, FRAME_WORDS, MAX_TAIL_CALL_CNT, MAY_GOTO_BUDGET, STOP_BREAK, STOP_BUDGET, STOP_EXIT } from './interpState.js';
 import type { InterpState } from './interpState.js';
 import { OP_BREAK } from './predecode.js';
 
@@ -26,7 +26,16 @@ export interface ExecEnv {
   readonly packet: { start: number; len: number };
   /** The text of the instruction at a slot, for fault messages. */
   describe(pc: number): string;
+  /**
+   * `bpf_tail_call(ctx, map, index)`: the code of the program in the PROG_ARRAY at `mapAddr` slot
+   * `index`, made current, or undefined when the slot is empty, the index out of range or the
+   * tail-call budget spent (the program then goes on with the next instruction).
+   */
+  tailCall?(mapAddr: number, index: number): Int32Array | undefined;
 }
+
+/** Helper id of `bpf_tail_call`, which the interpreter carries out itself. */
+export const BPF_FUNC_tail_call = 12;
 
 const TWO32 = 4294967296;
 
@@ -66,7 +75,8 @@ function checkAccess(env: ExecEnv, pc: number, lo: number, hi: number, off: numb
  * instruction budget (STOP_BUDGET) or a breakpoint (STOP_BREAK). One `switch` over the opcode,
  * one short case per instruction, each checkable against RFC 9669 at a glance.
  */
-export function interpret(P: Int32Array, st: InterpState, env: ExecEnv): number {
+export function interpret(code: Int32Array, st: InterpState, env: ExecEnv): number {
+  let P = code;
   const L = st.lo;
   const H = st.hi;
   const T = st.tmp;
@@ -216,10 +226,16 @@ export function interpret(P: Int32Array, st: InterpState, env: ExecEnv): number 
         case 0x85:
         case 0x8d: {
           const id = (w & 0xfff) === 0x85 ? P[b + 2]! : L[d]!;
+          if (id === BPF_FUNC_tail_call && env.tailCall) {
+            const target = H[2] === 0 && st.tailCalls < MAX_TAIL_CALL_CNT ? env.tailCall(L[2]! >>> 0, L[3]! >>> 0) : undefined;
+            if (target) { st.tailCalls++; P = target; pc = 0; continue; }
+            break;
+          }
           const fn = HF[id];
           if (!fn) fault(env, pc, 'unknown-helper', `helper ${id} is not defined on this machine`);
           st.pc = pc; st.depth = depth; st.count = count;
           const r = fn(env.call);
+          count = st.count;
           if (typeof r === 'number') { L[0] = r | 0; H[0] = Math.floor(r / TWO32) | 0; }
           else { const u = BigInt.asUintN(64, r); L[0] = Number(u & 0xffffffffn) | 0; H[0] = Number(u >> 32n) | 0; }
           dv = arena.view;
@@ -230,6 +246,7 @@ export function interpret(P: Int32Array, st: InterpState, env: ExecEnv): number 
           if (depth + 1 >= MAX_CALL_FRAMES) fault(env, pc, 'call-depth', `the call would be frame ${depth + 2}; BPF allows ${MAX_CALL_FRAMES} frames`);
           const f = depth * FRAME_WORDS;
           F[f] = pc + 1;
+          st.codes[depth] = P;
           for (let r = 6; r <= 10; r++) { F[f + 2 * (r - 6) + 1] = L[r]!; F[f + 2 * (r - 6) + 2] = H[r]!; }
           depth++;
           L[10] = env.frameTops[depth]!; H[10] = 0;
@@ -244,6 +261,8 @@ export function interpret(P: Int32Array, st: InterpState, env: ExecEnv): number 
           const f = depth * FRAME_WORDS;
           for (let r = 6; r <= 10; r++) { L[r] = F[f + 2 * (r - 6) + 1]!; H[r] = F[f + 2 * (r - 6) + 2]!; }
           pc = F[f]!;
+          P = st.codes[depth]!;
+          if (pc === CALLBACK_RETURN) { st.pc = pc; st.depth = depth; st.count = count; return STOP_EXIT; }
           continue;
         }
         // ---- 64-bit immediate load ----

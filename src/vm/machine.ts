@@ -1,17 +1,27 @@
 import { Arena } from '../arena/index.js';
 import type { Region } from '../arena/index.js';
 import { defaultHelpers } from '../helpers/index.js';
+import { MapRegistry } from '../maps/index.js';
+import type { BpfMap, FdObject, MapEnv, MapSpec, NetDevice } from '../maps/index.js';
 import type { HelperEnv, HelperTable } from '../helpers/index.js';
 import { MAX_BPF_STACK, MAX_CALL_FRAMES } from '../isa/index.js';
 import { VirtualClock } from './clock.js';
 import type { Engine } from './engine.js';
+import { FdTable } from './fdTable.js';
 import { interpreter } from './interpEngine.js';
 import { Prng } from './prng.js';
 import { Program } from './program.js';
 import type { ProgramSpec } from './program.js';
 import type { ProgTypeRunner } from './progtypes/types.js';
 import { xdpRunner } from './progtypes/xdp.js';
-import type { XdpDevice } from './progtypes/xdp.js';
+
+/** A network device of the simulated kernel, as test runs and device maps see it. */
+export interface SimDevice extends NetDevice {
+  /** Interface name, e.g. `lo`. */
+  readonly name: string;
+  /** Number of RX queues (`real_num_rx_queues`). */
+  readonly rxQueues: number;
+}
 
 /** Options for a new Machine. */
 export interface MachineOptions {
@@ -34,7 +44,7 @@ export interface MachineOptions {
  * BPF stack, a virtual clock, a seeded PRNG, a helper table and the programs loaded into it.
  * Nothing is global: two Machines share nothing.
  */
-export class Machine implements HelperEnv {
+export class Machine implements HelperEnv, MapEnv {
   /** The memory every BPF pointer points into. */
   readonly arena: Arena;
   /** Number of simulated CPUs. */
@@ -50,7 +60,12 @@ export class Machine implements HelperEnv {
   /** Engines by name; `interp` is always present. */
   readonly engines = new Map<string, Engine<Machine>>();
   /** Network devices by ifindex, as test runs (and later the network simulator) see them; 1 is `lo`. */
-  readonly devices = new Map<number, XdpDevice>([[1, { rxQueues: 1 }]]);
+  readonly devices = new Map<number, SimDevice>([[1, { ifindex: 1, name: 'lo', rxQueues: 1 }]]);
+  /** The simulated process's file descriptors (maps, programs, sockets). */
+  readonly fds = new FdTable();
+  /** The maps of this machine. */
+  readonly maps: MapRegistry;
+  private nextProgId = 1;
   /** How to test-run each program type, by `BPF_PROG_TYPE_*`. */
   readonly progTypes = new Map<number, ProgTypeRunner>();
   private readonly stackTops: Int32Array[] = [];
@@ -62,6 +77,7 @@ export class Machine implements HelperEnv {
     this.clock = new VirtualClock(opts.clockStartNs);
     this.prng = new Prng(opts.seed ?? 1);
     this.helpers = opts.helpers ?? defaultHelpers();
+    this.maps = new MapRegistry(this);
     this.engines.set(interpreter.name, interpreter);
     for (const e of opts.engines ?? []) this.engines.set(e.name, e);
     const xdp = xdpRunner(this.arena, (ifindex) => this.devices.get(ifindex));
@@ -93,7 +109,35 @@ export class Machine implements HelperEnv {
 
   /** Validates a program and makes it runnable on this machine. */
   loadProgram(spec: ProgramSpec): Program {
-    return new Program(this, spec);
+    return new Program(this, spec, this.nextProgId++);
+  }
+
+  /** Creates a map (`BPF_MAP_CREATE`) and opens a descriptor for it; throws ErrnoError like the kernel. */
+  createMap(spec: MapSpec): BpfMap {
+    const map = this.maps.create(spec);
+    map.fd = this.fds.open({ kind: 'map', map });
+    map.onFree(() => this.fds.close(map.fd));
+    return map;
+  }
+
+  /** Possible CPUs (MapEnv): per-CPU maps keep this many copies. */
+  get ncpus(): number {
+    return this.cpus;
+  }
+
+  /** What a userspace fd refers to (MapEnv); a closed map's descriptor is gone, as on Linux. */
+  resolveFd(fd: number): FdObject | undefined {
+    const obj = this.fds.get(fd);
+    if (obj?.kind === 'map' && obj.map.closed) {
+      this.fds.close(fd);
+      return undefined;
+    }
+    return obj;
+  }
+
+  /** The device with this ifindex (MapEnv). */
+  deviceByIfindex(ifindex: number): SimDevice | undefined {
+    return this.devices.get(ifindex);
   }
 
   /** Current virtual time in ns (HelperEnv). */

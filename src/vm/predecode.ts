@@ -1,6 +1,6 @@
 import {
   BPF_ALU, BPF_ALU64, BPF_ATOMIC, BPF_CALL, BPF_CMPXCHG, BPF_DIV, BPF_END, BPF_FETCH, BPF_JMP,
-  BPF_JMP32, BPF_MOD, BPF_MOV, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, BPF_STX, BPF_X, BPF_XCHG,
+  BPF_JMP32, BPF_MOD, BPF_MOV, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, BPF_PSEUDO_KFUNC_CALL, BPF_STX, BPF_X, BPF_XCHG,
   LD_IMM64, insnClass, insnMode, insnOp, insnSrc, jumpTarget,
 } from '../isa/index.js';
 import type { Insn } from '../isa/index.js';
@@ -70,7 +70,11 @@ export function predecode(insns: readonly Insn[]): Int32Array {
     p[b + 1] = ins.off;
     p[b + 2] = ins.imm;
     const cls = insnClass(ins.code);
-    if (ins.code === LD_IMM64) p[b + 3] = insns[i + 1]?.imm ?? 0;
+    // A function reference (LD_IMM64 src 4) becomes the callee's absolute pc, as a callback value.
+    if (ins.code === LD_IMM64 && ins.src === BPF_PSEUDO_FUNC) {
+      p[b + 2] = i + 1 + ins.imm;
+      p[b + 3] = 0;
+    } else if (ins.code === LD_IMM64) p[b + 3] = insns[i + 1]?.imm ?? 0;
     else if (cls === BPF_JMP || cls === BPF_JMP32) p[b + 3] = jumpTarget(insns, i) ?? -1;
   }
   return p;

@@ -24,19 +24,19 @@ describe('bpfsim CLI', () => {
     expect((await cli(['asm', f, '--dialect', 'ubpf'])).out).toBe('b4 00 00 00 07 00 00 00\n95 00 00 00 00 00 00 00\n');
   });
 
-  test('run prints r0, instructions and time; --json has the documented fields', async () => {
-    const r = await cli(['run', src, '--mem', '00 00 00 00 05 00 00 00', '--json']);
+  test.each(['interp', 'jit'])('run --engine %s prints r0, instructions and time; --json has the documented fields', async (engine) => {
+    const r = await cli(['run', src, '--mem', '00 00 00 00 05 00 00 00', '--json', '--engine', engine]);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out) as Record<string, unknown>;
     expect(Object.keys(j)).toEqual(['r0', 'insns', 'ns_per_run']);
     expect(j['r0']).toBe('0xd');
     expect(j['insns']).toBe(3);
-    const t = await cli(['run', src, '--mem', '0000000005000000']);
+    const t = await cli(['run', src, '--mem', '0000000005000000', '--engine', engine]);
     expect(t.out).toMatch(/^r0 = 0xd \(13\)\ninsns = 3\nns\/run = [\d.]+\n$/);
   });
 
-  test('run of an out-of-bounds load is a fault with the instruction, exit 1', async () => {
-    const r = await cli(['run', src, '--mem', '00']);
+  test.each(['interp', 'jit'])('run --engine %s of an out-of-bounds load is a fault with the instruction, exit 1', async (engine) => {
+    const r = await cli(['run', src, '--mem', '00', '--engine', engine]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^bpfsim run: fault at insn 0 \(r0 = \*\(u32 \*\)\(r1 \+4\)\): load of 4 bytes at 0x[0-9a-f]+ is outside every mapped region/);
   });
@@ -45,6 +45,7 @@ describe('bpfsim CLI', () => {
     const prog = '61 10 04 00 00 00 00 00 95 00 00 00 00 00 00 00';
     expect(await cli(['plugin', '00  00  00  00  2a  00  00  00  '], prog)).toEqual({ code: 0, out: '0x2a\n', err: '' });
     expect((await cli(['plugin', '', '--engine interp'], '95 00 00 00 00 00 00 00')).out).toBe('0x0\n');
+    expect(await cli(['plugin', '00  00  00  00  2a  00  00  00  ', '--engine jit'], prog)).toEqual({ code: 0, out: '0x2a\n', err: '' });
     const bad = await cli(['plugin', ''], '07 00 01 00 01 00 00 00 95 00 00 00 00 00 00 00');
     expect(bad.code).toBe(2);
     expect(bad.err).toBe('bpfsim plugin: insn 0: opcode 0x07 has reserved off field set to 1\n');

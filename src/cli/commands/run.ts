@@ -1,23 +1,89 @@
-import { Machine } from '../../vm/index.js';
+import { createMachine } from '../../machines.js';
+import { backendFor, progTypeArg } from '../backends.js';
 import { bytesArg, readProgram } from '../input.js';
 import { UsageError, int, parseFlags, str } from '../usage.js';
-import type { Command } from '../usage.js';
+import type { Command, Parsed } from '../usage.js';
+import type { Insn } from '../../isa/index.js';
+import type { CliIo } from '../usage.js';
 
-/** `bpfsim run`: run a program on input memory. */
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Raw mode: r1 = input memory, r2 = its length, as uBPF. */
+function runRawMode(p: Parsed, io: CliIo, insns: Insn[], name: string, engine: string): number {
+  const machine = createMachine();
+  if (!machine.engines.has(engine)) {
+    const hint = engine === 'kernel' ? ': the kernel runs programs as a program type, add --type xdp or --type socket_filter' : '';
+    throw new UsageError(`engine '${engine}' cannot run raw programs${hint}`);
+  }
+  const mem = str(p, 'mem');
+  const r = machine.loadProgram({ insns, name }).runRaw({
+    mem: mem === undefined ? new Uint8Array(0) : bytesArg(mem, '--mem'),
+    engine,
+    repeat: int(p, 'repeat', 1),
+    budget: int(p, 'budget', 100_000_000),
+  });
+  const r0 = '0x' + r.r0.toString(16);
+  if (p.values['json']) {
+    io.out(JSON.stringify({ r0, insns: r.insns, ns_per_run: Math.round(r.nsPerRun * 10) / 10 }) + '\n');
+  } else {
+    io.out(`r0 = ${r0} (${BigInt.asIntN(64, r.r0)})\ninsns = ${r.insns}\nns/run = ${r.nsPerRun.toFixed(1)}\n`);
+  }
+  return 0;
+}
+
+/** Program-type mode: a BPF_PROG_TEST_RUN on the chosen backend. */
+function runTyped(p: Parsed, io: CliIo, insns: Insn[], name: string, engine: string): number {
+  const type = progTypeArg(str(p, 'type')!);
+  const backend = backendFor(engine);
+  try {
+    const { program } = backend.loadProgram({ type, insns, name });
+    const packet = str(p, 'packet') ?? str(p, 'mem');
+    const ctx = str(p, 'ctx-in');
+    const r = program.testRun({
+      ...(packet !== undefined ? { data: bytesArg(packet, '--packet') } : {}),
+      ...(ctx !== undefined ? { ctx: bytesArg(ctx, '--ctx-in') } : {}),
+      repeat: int(p, 'repeat', 1),
+    });
+    if (p.values['json']) {
+      io.out(JSON.stringify({
+        retval: r.retval, data_out: hex(r.data), ctx_out: hex(r.ctx), ns_per_run: Math.round(r.durationNs * 10) / 10,
+        ...(r.insns !== undefined ? { insns: r.insns } : {}),
+      }) + '\n');
+    } else {
+      io.out(`retval = ${r.retval}\ndata out = ${hex(r.data)}\nctx out = ${hex(r.ctx)}\n` +
+        (r.insns !== undefined ? `insns = ${r.insns}\n` : '') + `ns/run = ${r.durationNs.toFixed(1)}\n`);
+    }
+    return 0;
+  } finally {
+    backend.close();
+  }
+}
+
+/** `bpfsim run`: run a program on input memory, or test-run it as a program type. */
 export const runCommand: Command = {
   name: 'run',
-  summary: 'run a program (assembly or bytecode) and print r0',
-  usage: `usage: bpfsim run FILE [--mem HEX|@FILE] [--engine interp] [--repeat N] [--budget N]
+  summary: 'run a program (assembly or bytecode): raw like uBPF, or as a program type',
+  usage: `usage: bpfsim run FILE [--mem HEX|@FILE] [--engine interp|kernel] [--repeat N] [--budget N]
                   [--dialect llvm|ubpf] [--json]
+       bpfsim run FILE --type T [--packet HEX|@FILE] [--ctx-in HEX|@FILE] [--engine interp|kernel]
+                  [--repeat N] [--json]
 
-Runs FILE as uBPF does: r1 points at a copy of the input memory, r2 holds its length, and the
-result is r0. Raw runs are unverified, so every memory access is bounds-checked. Prints r0, the
-instructions executed and the time per run (averaged over --repeat runs). --json prints one object:
-{"r0":"0x…","insns":N,"ns_per_run":X}.`,
+Without --type, runs FILE as uBPF does: r1 points at a copy of the input memory, r2 holds its
+length, and the result is r0. Raw runs are unverified, so every memory access is bounds-checked.
+Prints r0, the instructions executed and the time per run (averaged over --repeat runs). --json
+prints one object: {"r0":"0x…","insns":N,"ns_per_run":X}.
+
+With --type (xdp, socket_filter, sched_cls, … as the kernel names them), test-runs FILE as that
+program type, the way BPF_PROG_TEST_RUN does, on the packet and context given; --engine kernel
+runs it on the running kernel. Prints retval, data out and context out; --json prints
+{"retval":N,"data_out":"hex","ctx_out":"hex","ns_per_run":X}.`,
   run(argv, io) {
     const p = parseFlags('run', argv, {
       mem: { type: 'string' }, engine: { type: 'string' }, repeat: { type: 'string' },
       budget: { type: 'string' }, dialect: { type: 'string' }, json: { type: 'boolean' },
+      type: { type: 'string' }, packet: { type: 'string' }, 'ctx-in': { type: 'string' },
     });
     if (p.values['help']) return io.out(runCommand.usage + '\n'), 0;
     const [file, ...extra] = p.positionals;
@@ -25,25 +91,7 @@ instructions executed and the time per run (averaged over --repeat runs). --json
     const dialect = str(p, 'dialect') ?? 'llvm';
     if (dialect !== 'llvm' && dialect !== 'ubpf') throw new UsageError(`--dialect must be llvm or ubpf, not '${dialect}'`);
     const insns = readProgram(file, dialect);
-    const mem = str(p, 'mem');
-    const machine = new Machine();
     const engine = str(p, 'engine') ?? 'interp';
-    if (!machine.engines.has(engine)) {
-      throw new UsageError(`unknown engine '${engine}' (available: ${[...machine.engines.keys()].join(', ')})`);
-    }
-    const prog = machine.loadProgram({ insns, name: file });
-    const r = prog.runRaw({
-      mem: mem === undefined ? new Uint8Array(0) : bytesArg(mem, '--mem'),
-      engine,
-      repeat: int(p, 'repeat', 1),
-      budget: int(p, 'budget', 100_000_000),
-    });
-    const r0 = '0x' + r.r0.toString(16);
-    if (p.values['json']) {
-      io.out(JSON.stringify({ r0, insns: r.insns, ns_per_run: Math.round(r.nsPerRun * 10) / 10 }) + '\n');
-    } else {
-      io.out(`r0 = ${r0} (${BigInt.asIntN(64, r.r0)})\ninsns = ${r.insns}\nns/run = ${r.nsPerRun.toFixed(1)}\n`);
-    }
-    return 0;
+    return str(p, 'type') === undefined ? runRawMode(p, io, insns, file, engine) : runTyped(p, io, insns, file, engine);
   },
 };

@@ -1,0 +1,172 @@
+import { ERRNO, ErrnoError } from '../errno.js';
+import {
+  BPF_CALL, BPF_JMP, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE, BPF_PSEUDO_MAP_VALUE, LD_IMM64, helperName, insn,
+} from '../isa/index.js';
+import { BPF_FUNC_tail_call } from './interpreter.js';
+import type { Insn } from '../isa/index.js';
+import { ArrayMap, BpfMap } from '../maps/index.js';
+import type { MapSpec } from '../maps/index.js';
+import type { Backend, BackendProgram, LoadResult, ProgramLoadSpec, TestRunOptions, TestRunResult } from './backend.js';
+import { Machine } from './machine.js';
+import type { Program } from './program.js';
+import { DEFAULT_BUDGET } from './rawRun.js';
+import { testRun } from './testRun.js';
+
+/** Options of a `SimBackend`. */
+export interface SimBackendOptions {
+  /** The simulated kernel (default: a new Machine). */
+  readonly machine?: Machine;
+  /** Engine test runs use (default `interp`). */
+  readonly engine?: string;
+  /** Bounds-check every access (default false: programs are meant to be verified). */
+  readonly checked?: boolean;
+  /** Instruction budget per run (default 100,000,000). */
+  readonly budget?: number;
+}
+
+/** A program loaded on the simulated kernel. */
+export class SimProgram implements BackendProgram {
+  readonly type: number;
+  readonly name: string;
+  /** The loaded program, runnable on the Machine's engines. */
+  readonly program: Program;
+  /** The descriptor the simulated process holds for it (PROG_ARRAY updates take it). */
+  readonly fd: number;
+  private readonly backend: SimBackend;
+  private readonly maps: readonly BpfMap[];
+  private closed = false;
+
+  constructor(backend: SimBackend, program: Program, maps: readonly BpfMap[]) {
+    this.backend = backend;
+    this.program = program;
+    this.type = program.type;
+    this.name = program.name;
+    this.maps = maps;
+    for (const m of maps) m.hold();
+    this.fd = backend.machine.fds.open({ kind: 'prog', prog: program });
+  }
+
+  testRun(opts: TestRunOptions = {}): TestRunResult {
+    const b = this.backend;
+    if (this.closed) throw new ErrnoError('BPF_PROG_TEST_RUN', ERRNO.EBADF, 'the program was closed');
+    const runner = b.machine.progTypes.get(this.type);
+    if (!runner) {
+      throw new ErrnoError('BPF_PROG_TEST_RUN', ERRNO.ENOTSUPP, `program type ${this.type} has no test run in bpfsim yet`);
+    }
+    const cpu = opts.cpu ?? 0;
+    if (cpu >= b.machine.cpus) throw new ErrnoError('BPF_PROG_TEST_RUN', ERRNO.ENXIO, `cpu ${cpu} does not exist`);
+    return testRun(this.program.executable(b.engine, b.checked), runner, opts, { cpu, budget: b.budget });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.backend.machine.fds.close(this.fd);
+    for (const m of this.maps) m.unhold();
+  }
+}
+
+/**
+ * The simulated kernel as a `Backend` (DESIGN.md invariant 3): the same calls as `KernelBackend`,
+ * answered by a Machine, so a test written against one runs on the other.
+ */
+export class SimBackend implements Backend {
+  readonly name = 'sim';
+  /** The Machine behind it. */
+  readonly machine: Machine;
+  /** Engine of test runs. */
+  readonly engine: string;
+  /** Whether test runs bounds-check every access. */
+  readonly checked: boolean;
+  /** Instruction budget per run. */
+  readonly budget: number;
+  private readonly owned: { close(): void }[] = [];
+
+  constructor(opts: SimBackendOptions = {}) {
+    this.machine = opts.machine ?? new Machine();
+    this.engine = opts.engine ?? 'interp';
+    this.checked = opts.checked ?? false;
+    this.budget = opts.budget ?? DEFAULT_BUDGET;
+    this.machine.engine(this.engine);
+  }
+
+  get ncpus(): number {
+    return this.machine.cpus;
+  }
+
+  createMap(spec: MapSpec): BpfMap {
+    const map = this.machine.createMap(spec);
+    this.owned.push(map);
+    return map;
+  }
+
+  loadProgram(spec: ProgramLoadSpec): LoadResult {
+    checkHelpers(this.machine, spec.insns);
+    const { insns, maps } = resolveMapRefs(spec);
+    const program = this.machine.loadProgram({
+      insns, name: spec.name ?? 'prog', allowCallx: false, type: spec.type,
+      expectedAttachType: spec.expectedAttachType ?? 0, flags: spec.flags ?? 0,
+    });
+    const sim = new SimProgram(this, program, maps);
+    this.owned.push(sim);
+    return { program: sim, log: '' };
+  }
+
+  close(): void {
+    for (const o of this.owned.splice(0)) o.close();
+  }
+}
+
+/**
+ * Refuses a program that calls a Linux helper this machine does not implement (ENOTSUPP, naming it).
+ * A call to an id Linux does not know either (libbpf's poisoned CO-RE and kfunc calls) is left to
+ * the verifier, which refuses it only where it is reachable; run, it faults.
+ */
+function checkHelpers(machine: Machine, insns: readonly Insn[]): void {
+  for (let i = 0; i < insns.length; i++) {
+    const ins = insns[i]!;
+    if (ins.code === LD_IMM64) { i++; continue; }
+    if (ins.code !== (BPF_JMP | BPF_CALL) || ins.src !== 0) continue;
+    if (ins.imm === BPF_FUNC_tail_call || machine.helpers.get(ins.imm)) continue;
+    const name = helperName(ins.imm);
+    if (name === undefined) continue;
+    throw new ErrnoError('BPF_PROG_LOAD', ERRNO.ENOTSUPP, `insn ${i}: helper ${name}#${ins.imm} is not implemented by bpfsim yet`);
+  }
+}
+
+/**
+ * Rewrites LD_IMM64 map references (src 5/6: indexes into `spec.maps`) into what programs hold:
+ * the map's address, or the address of its first value plus the offset (arrays only, as on Linux).
+ */
+function resolveMapRefs(spec: ProgramLoadSpec): { insns: Insn[]; maps: BpfMap[] } {
+  const out = [...spec.insns];
+  const fdArray = spec.maps ?? [];
+  const used = new Set<BpfMap>();
+  const einval = (i: number, detail: string): never => {
+    throw new ErrnoError('BPF_PROG_LOAD', ERRNO.EINVAL, `insn ${i}: ${detail}`);
+  };
+  for (let i = 0; i + 1 < out.length; i++) {
+    const ins = out[i]!;
+    if (ins.code !== LD_IMM64) continue;
+    if (ins.src === BPF_PSEUDO_MAP_FD || ins.src === BPF_PSEUDO_MAP_VALUE) {
+      einval(i, 'maps are referenced by fd_array index (LD_IMM64 src 5 or 6) on the simulator, not by fd');
+    }
+    if (ins.src === BPF_PSEUDO_MAP_IDX || ins.src === BPF_PSEUDO_MAP_IDX_VALUE) {
+      const map = fdArray[ins.imm];
+      if (!(map instanceof BpfMap)) einval(i, `fd_array has no simulated map at index ${ins.imm}`);
+      const m = map as BpfMap;
+      used.add(m);
+      let addr = m.address;
+      if (ins.src === BPF_PSEUDO_MAP_IDX_VALUE) {
+        const off = out[i + 1]!.imm;
+        if (!(m instanceof ArrayMap) || m.perCpu) einval(i, `direct value access needs an array map, not ${m.name || 'this map'}`);
+        if (off < 0 || off >= m.valueSize) einval(i, `value offset ${off} is outside the map's ${m.valueSize}-byte value`);
+        addr = (m as ArrayMap).inline.bases[0]! + off;
+      }
+      out[i] = insn(LD_IMM64, ins.dst, 0, 0, addr);
+      out[i + 1] = insn(0, 0, 0, 0, 0);
+    }
+    i++;
+  }
+  return { insns: out, maps: [...used] };
+}
