@@ -2,11 +2,12 @@
  * `npm run fuzz:kernel -- --runs N --seed S [--workers W] [--engines interp,jit]`: a long
  * differential campaign of random programs on the kernel and on bpfsim's engines. Prints programs
  * compared, refused by the kernel (grouped by reason), kernel deviations by class, bpfsim
- * mismatches (with their listings), and the seed. Shards across worker threads.
+ * mismatches (with their listings), and the seed. Shards across child processes.
  */
 import { availableParallelism } from 'node:os';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { KernelBackend, kernelAvailable } from '../src/kernel/index.js';
 import { createMachine } from '../src/machines.js';
 import { SimBackend } from '../src/vm/index.js';
@@ -48,27 +49,36 @@ function merge(a: Tally, b: Tally): Tally {
   };
 }
 
-if (!isMainThread) {
-  parentPort!.postMessage(campaign(workerData as Job));
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    runs: { type: 'string' }, seed: { type: 'string' }, workers: { type: 'string' }, engines: { type: 'string' },
+    shard: { type: 'string' },
+  },
+});
+const runs = Number(values['runs'] ?? 10000);
+const seed = Number(values['seed'] ?? Date.now() % 2 ** 31);
+const shards = Math.max(1, Number(values['workers'] ?? availableParallelism()));
+const engines = String(values['engines'] ?? 'interp').split(',').filter((e) => e && e !== 'kernel');
+
+if (values['shard'] !== undefined) {
+  process.stdout.write(JSON.stringify(campaign({ seed, runs, shard: Number(values['shard']), shards, engines })));
 } else {
-  const { values } = parseArgs({
-    args: process.argv.slice(2),
-    options: { runs: { type: 'string' }, seed: { type: 'string' }, workers: { type: 'string' }, engines: { type: 'string' } },
-  });
   const ok = kernelAvailable();
   if (!ok.ok) {
     console.log(`fuzz:kernel needs the kernel backend: ${ok.reason}`);
     process.exit(2);
   }
-  const runs = Number(values['runs'] ?? 10000);
-  const seed = Number(values['seed'] ?? Date.now() % 2 ** 31);
-  const shards = Math.max(1, Number(values['workers'] ?? availableParallelism()));
-  const engines = String(values['engines'] ?? 'interp').split(',').filter((e) => e && e !== 'kernel');
   const t0 = performance.now();
+  const script = fileURLToPath(import.meta.url);
   const reports = await Promise.all(Array.from({ length: shards }, (_, shard) => new Promise<Report>((resolve, reject) => {
-    const w = new Worker(new URL(import.meta.url), { workerData: { seed, runs, shard, shards, engines } satisfies Job, execArgv: ['--import', 'tsx'] });
-    w.on('message', resolve);
-    w.on('error', reject);
+    const args = [...process.execArgv, script, '--runs', String(runs), '--seed', String(seed), '--workers', String(shards),
+      '--engines', engines.join(','), '--shard', String(shard)];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (chunk) => { out += chunk.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as Report) : reject(new Error(`shard ${shard} exited with ${code}`))));
   })));
   const tally = reports.map((r) => r.tally).reduce(merge);
   for (const r of reports) for (const m of r.mismatches) console.log(`MISMATCH (${m.engine}): ${m.detail}\n${m.listing}\n`);

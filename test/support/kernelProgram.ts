@@ -8,7 +8,8 @@
  *
  * Each program runs as XDP on a packet of `PACKET_LEN` bytes. Its registers start as constants or as
  * values read from the packet (so the verifier sees unknowns too); at the end it writes r0..r9 and
- * its whole stack into the packet, so `data_out` shows every difference, and returns XDP_PASS.
+ * its whole stack into the packet (r0..r9 at 0..79, then the stack from STACK_LO to STACK_END), so
+ * `data_out` shows every difference, and returns XDP_PASS.
  */
 import fc from 'fast-check';
 import {
@@ -34,8 +35,6 @@ export const STACK_LO = -416;
 export const STACK_END = -24;
 /** Scratch slots of the main program and of subprograms (two 8-byte slots each). */
 export const SCRATCH = { main: [-24, -16], sub: [-72, -80] } as const;
-/** Bytes of data out that hold the program's state: r0..r9, then the stack from STACK_LO to STACK_END. */
-export const STATE_LEN = 80 + (STACK_END - STACK_LO);
 
 /** A straight-line instruction, a conditional, a loop or a call, before layout. */
 export type Stmt =
