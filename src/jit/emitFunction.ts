@@ -9,7 +9,7 @@ import { emitAlu } from './emitAlu.js';
 import { emitCall } from './emitCall.js';
 import type { CallEmitter, CalleeShape } from './emitCall.js';
 import type { ModuleRefs } from './emitter.js';
-import { emitCondition, emitMayGoto } from './emitJump.js';
+import { emitCondition, emitMayGoto, emitMayGotoNotTaken } from './emitJump.js';
 import { emitAtomic, emitLdAbs, emitLoad, emitStore } from './emitMem.js';
 import { Fault, IO, MAY_GOTO_BUDGET } from './layout.js';
 import { dispatch, structure } from './structure.js';
@@ -178,6 +178,14 @@ class FunctionEmitter implements CallEmitter, NodeEmitter {
     const ins = this.insns[b.pcs[b.pcs.length - 1]!]!;
     if (insnOp(ins.code) === BPF_JCOND) emitMayGoto(this, this.mg);
     else emitCondition(this, ins);
+  }
+
+  notTaken(b: BasicBlock): void {
+    if (this.hasNotTaken(b)) emitMayGotoNotTaken(this, this.mg);
+  }
+
+  hasNotTaken(b: BasicBlock): boolean {
+    return insnOp(this.insns[b.pcs[b.pcs.length - 1]!]!.code) === BPF_JCOND;
   }
 
   exit(): void {

@@ -32,11 +32,18 @@ export function emitCondition(e: InsnEmitter, ins: Insn): void {
 }
 
 /**
- * may_goto: the condition is "this frame's counter is used up"; the counter drops by one when it
- * is not (computed without a branch: mg -= mg != 0), as the interpreter's per-frame budget does.
+ * may_goto: the condition is "this frame's counter is used up" (the per-frame budget of the
+ * interpreter); when it is not, the fall-through edge counts it down (`emitMayGotoNotTaken`).
  */
 export function emitMayGoto(e: InsnEmitter, mg: number): void {
-  const f = e.f;
-  f.get(mg); f.op(Op.i32Eqz);
-  f.get(mg); f.get(mg); f.i32(0); f.op(Op.i32Ne, Op.i32Sub); f.set(mg);
+  e.f.get(mg);
+  e.f.op(Op.i32Eqz);
+}
+
+/** may_goto not taken: one fall-through used. */
+export function emitMayGotoNotTaken(e: InsnEmitter, mg: number): void {
+  e.f.get(mg);
+  e.f.i32(1);
+  e.f.op(Op.i32Sub);
+  e.f.set(mg);
 }

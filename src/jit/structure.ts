@@ -9,6 +9,10 @@ export interface NodeEmitter {
   body(b: BasicBlock): void;
   /** Pushes the i32 condition of a `cond` block's terminator (non-zero: take the jump). */
   cond(b: BasicBlock): void;
+  /** Emits what a `cond` block does only when it does not jump (may_goto counts down its budget). */
+  notTaken(b: BasicBlock): void;
+  /** Whether `notTaken` emits anything for the block. */
+  hasNotTaken(b: BasicBlock): boolean;
   /** Returns from the function (the block ends in `exit`). */
   exit(b: BasicBlock): void;
   /** Stops with the fault of running past the last instruction. */
@@ -51,8 +55,9 @@ export function structure(f: FuncBuilder, cfg: FunctionCfg, g: GraphFacts, em: N
         em.cond(b);
         if (isBr(x, t)) {
           f.brIf(depthTo(x, t));
+          em.notTaken(b);
           doBranch(x, e);
-        } else if (isBr(x, e)) {
+        } else if (isBr(x, e) && !em.hasNotTaken(b)) {
           f.op(Op.i32Eqz);
           f.brIf(depthTo(x, e));
           doBranch(x, t);
@@ -61,6 +66,7 @@ export function structure(f: FuncBuilder, cfg: FunctionCfg, g: GraphFacts, em: N
           ctx.push({ kind: 'if', node: -1 });
           doBranch(x, t);
           f.else();
+          em.notTaken(b);
           doBranch(x, e);
           ctx.pop();
           f.end();
@@ -130,6 +136,7 @@ export function dispatch(f: FuncBuilder, cfg: FunctionCfg, g: GraphFacts, em: No
         f.if();
         goTo(b.succs[0]!, loopDepth + 1, false);
         f.end();
+        em.notTaken(b);
         goTo(b.succs[1]!, loopDepth, true);
     }
   }

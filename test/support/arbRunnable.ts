@@ -166,8 +166,8 @@ export const arbCalling = (dump: number, maxBody = 25): fc.Arbitrary<Insn[]> => 
 });
 
 /**
- * A program with jumps in both directions: loops, nested or overlapping, reducible or not, that
- * may never end. Registers and the stack are initialised as in `arbRunnable`; run it with a budget.
+ * A program with jumps and may_goto in both directions: loops, nested or overlapping, reducible or
+ * not, that may never end. Registers and the stack are initialised as in `arbRunnable`; run it with a budget.
  */
 export const arbLooping = (maxBody = 30): fc.Arbitrary<Insn[]> => fc.record({
   init: fc.array(edgeU64, { minLength: 10, maxLength: 10 }),
@@ -175,6 +175,7 @@ export const arbLooping = (maxBody = 30): fc.Arbitrary<Insn[]> => fc.record({
     { weight: 6, arbitrary: aluInsn }, { weight: 2, arbitrary: memInsn },
     // Targets uniform over the body (fc.double favours 0 and 1, which makes every loop start at the top).
     { weight: 3, arbitrary: fc.tuple(jmpInsn, fc.nat(1 << 20)).map(([j, k]) => ({ ...j, frac: (k % 1024) / 1024 })) },
+    { weight: 1, arbitrary: fc.nat(1023).map((k): JumpGen => ({ jump: true, code: 0xe5, dst: 0, src: 0, imm: 0, frac: k / 1024 })) },
   ), { maxLength: maxBody, size: 'max' }),
 }).map(({ init, body }) => {
   const out: Insn[] = [];
