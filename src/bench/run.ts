@@ -1,4 +1,5 @@
 import { assemble } from '../isa/index.js';
+import type { Insn } from '../isa/index.js';
 import { KernelBackend, kernelAvailable } from '../kernel/index.js';
 import { BPF_PROG_TYPE_XDP } from '../uapi.js';
 import { createMachine } from '../machines.js';
@@ -28,6 +29,18 @@ export interface BenchRow {
   readonly retval: number;
   /** Figures per engine name (`interp`, `jit`, `kernel`). */
   readonly engines: Record<string, BenchFigure>;
+  /** Figures of the simulated engines in checked mode (bounds checks and instruction budget). */
+  readonly checked: Record<string, BenchFigure>;
+  /** Time each simulated engine takes to prepare the program. */
+  readonly compile: Record<string, CompileFigure>;
+}
+
+/** How long an engine takes to prepare a program (the JIT: generate, compile and instantiate the module). */
+export interface CompileFigure {
+  /** Microseconds per preparation. */
+  readonly usPerProgram: number;
+  /** Nanoseconds per instruction slot. */
+  readonly nsPerInsn: number;
 }
 
 /** Options of `runBench`. */
@@ -36,6 +49,8 @@ export interface BenchOptions {
   readonly engines?: readonly string[];
   /** Minimum timed duration per program and engine, in ms (default 400). */
   readonly minTimeMs?: number;
+  /** Also time the simulated engines in checked mode (default true). */
+  readonly checked?: boolean;
   /** Only these programs (default all). */
   readonly only?: readonly string[];
 }
@@ -70,6 +85,9 @@ export function runBench(opts: BenchOptions = {}): BenchRow[] {
   const backends = new Map<string, Backend>(engines.map((e) => [e, e === 'kernel'
     ? new KernelBackend()
     : new SimBackend({ machine: createMachine({ cpus: 1 }), engine: e })]));
+  const simulated = engines.filter((e) => e !== 'kernel');
+  const checkedBackends = new Map<string, Backend>((opts.checked ?? true ? simulated : []).map((e) => [e,
+    new SimBackend({ machine: createMachine({ cpus: 1 }), engine: e, checked: true })]));
   try {
     const rows: BenchRow[] = [];
     for (const p of benchPrograms) {
@@ -93,25 +111,62 @@ export function runBench(opts: BenchOptions = {}): BenchRow[] {
           program.close();
         }
       }
-      for (const f of Object.values(figures)) (f as { mips: number }).mips = count / f.nsPerRun * 1e3;
-      rows.push({ name: p.name, description: p.description, insns: count, retval: retval ?? 0, engines: figures });
+      const checked: Record<string, BenchFigure> = {};
+      for (const [engine, backend] of checkedBackends) {
+        const { program } = backend.loadProgram({ type: BPF_PROG_TYPE_XDP, insns, name: p.name });
+        try {
+          const t = time(program, data, minMs);
+          checked[engine] = { nsPerRun: t.ns, mips: 0, runs: t.runs };
+        } finally {
+          program.close();
+        }
+      }
+      for (const f of [...Object.values(figures), ...Object.values(checked)]) (f as { mips: number }).mips = count / f.nsPerRun * 1e3;
+      const compile: Record<string, CompileFigure> = {};
+      for (const e of simulated) compile[e] = compileTime(e, insns, minMs);
+      rows.push({ name: p.name, description: p.description, insns: count, retval: retval ?? 0, engines: figures, checked, compile });
     }
     return rows;
   } finally {
-    for (const b of backends.values()) b.close();
+    for (const b of [...backends.values(), ...checkedBackends.values()]) b.close();
   }
+}
+
+/** Prepares the program on `engine` again and again for a quarter of the time budget (at least 3 times). */
+function compileTime(engine: string, insns: readonly Insn[], minMs: number): CompileFigure {
+  const machine = createMachine({ cpus: 1 });
+  const program = machine.loadProgram({ insns });
+  const e = machine.engine(engine);
+  e.prepare(machine, program, { checked: false });
+  let n = 0;
+  const t0 = performance.now();
+  while (n < 3 || performance.now() - t0 < minMs / 4) {
+    e.prepare(machine, program, { checked: false });
+    n++;
+  }
+  const us = ((performance.now() - t0) * 1e3) / n;
+  return { usPerProgram: us, nsPerInsn: (us * 1e3) / insns.length };
 }
 
 function fmt(n: number): string {
   return n >= 1000 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1);
 }
 
-/** The rows as an aligned text table: ns per run and M insns/s per engine, and each engine's time relative to the kernel's (or the first engine's). */
+/**
+ * The rows as an aligned text table: ns per run and M insns/s per engine, each engine's time
+ * relative to the kernel's (or the first engine's), the cost of checked mode per simulated engine
+ * (checked time / unchecked time) and the time to prepare the program (µs, and ns per instruction).
+ */
 export function formatBenchTable(rows: readonly BenchRow[]): string {
   const engines = [...new Set(rows.flatMap((r) => Object.keys(r.engines)))];
   const base = engines.includes('kernel') ? 'kernel' : engines[0]!;
   const others = engines.filter((e) => e !== base);
-  const head = ['program', 'insns/run', ...engines.flatMap((e) => [`${e} ns/run`, `${e} M insn/s`]), ...others.map((e) => `${e}/${base}`)];
+  const checked = [...new Set(rows.flatMap((r) => Object.keys(r.checked)))];
+  const compiled = [...new Set(rows.flatMap((r) => Object.keys(r.compile)))];
+  const head = [
+    'program', 'insns/run', ...engines.flatMap((e) => [`${e} ns/run`, `${e} M insn/s`]), ...others.map((e) => `${e}/${base}`),
+    ...checked.map((e) => `${e} checked`), ...compiled.map((e) => `${e} prepare µs (ns/insn)`),
+  ];
   const body = rows.map((r) => {
     const cells = [r.name, String(r.insns)];
     for (const e of engines) {
@@ -122,6 +177,15 @@ export function formatBenchTable(rows: readonly BenchRow[]): string {
       const a = r.engines[base];
       const b = r.engines[e];
       cells.push(a && b ? (b.nsPerRun / a.nsPerRun).toFixed(2) + '×' : '-');
+    }
+    for (const e of checked) {
+      const a = r.engines[e];
+      const b = r.checked[e];
+      cells.push(a && b ? (b.nsPerRun / a.nsPerRun).toFixed(2) + '×' : '-');
+    }
+    for (const e of compiled) {
+      const c = r.compile[e];
+      cells.push(c ? `${fmt(c.usPerProgram)} (${fmt(c.nsPerInsn)})` : '-');
     }
     return cells;
   });
