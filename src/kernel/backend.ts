@@ -75,7 +75,7 @@ export class KernelBackend implements Backend {
       prog_flags: spec.flags ?? 0,
       fd_array: fdArray,
       log_level: spec.logLevel ?? 0,
-      prog_name: (spec.name ?? '').slice(0, 15),
+      prog_name: kernelName(spec.name ?? ''),
       ...(spec.btf && btf ? {
         prog_btf_fd: btf.raw,
         func_info: funcInfo(spec.btf), func_info_rec_size: 8,
@@ -103,6 +103,11 @@ export class KernelBackend implements Backend {
     for (const o of this.owned.splice(0)) o.close();
     this.btfs.clear();
   }
+}
+
+/** A name the kernel accepts: letters, digits, `_` and `.`, at most 15 characters. */
+function kernelName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, 15);
 }
 
 function kernelFd(map: BackendMap): number {

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { createMachine } from '../../machines.js';
 import { backendFor, progTypeArg } from '../backends.js';
 import { bytesArg, readProgram } from '../input.js';
@@ -91,7 +92,8 @@ runs it on the running kernel. Prints retval, data out and context out; --json p
     const dialect = str(p, 'dialect') ?? 'llvm';
     if (dialect !== 'llvm' && dialect !== 'ubpf') throw new UsageError(`--dialect must be llvm or ubpf, not '${dialect}'`);
     const insns = readProgram(file, dialect);
+    const name = basename(file).replace(/\.[^.]*$/, '');
     const engine = str(p, 'engine') ?? 'interp';
-    return str(p, 'type') === undefined ? runRawMode(p, io, insns, file, engine) : runTyped(p, io, insns, file, engine);
+    return str(p, 'type') === undefined ? runRawMode(p, io, insns, name, engine) : runTyped(p, io, insns, name, engine);
   },
 };
