@@ -66,9 +66,9 @@ function runTyped(p: Parsed, io: CliIo, insns: Insn[], name: string, engine: str
 export const runCommand: Command = {
   name: 'run',
   summary: 'run a program (assembly or bytecode): raw like uBPF, or as a program type',
-  usage: `usage: bpfsim run FILE [--mem HEX|@FILE] [--engine interp|kernel] [--repeat N] [--budget N]
+  usage: `usage: bpfsim run FILE [--mem HEX|@FILE] [--engine interp|jit|kernel] [--repeat N] [--budget N]
                   [--dialect llvm|ubpf] [--json]
-       bpfsim run FILE --type T [--packet HEX|@FILE] [--ctx-in HEX|@FILE] [--engine interp|kernel]
+       bpfsim run FILE --type T [--packet HEX|@FILE] [--ctx-in HEX|@FILE] [--engine interp|jit|kernel]
                   [--repeat N] [--json]
 
 Without --type, runs FILE as uBPF does: r1 points at a copy of the input memory, r2 holds its
