@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { decodeProgram } from '../../src/isa/index.js';
 import { KernelBackend, kernelAvailable } from '../../src/kernel/index.js';
@@ -8,7 +9,7 @@ import { runXdp } from '../support/kernelDiff.js';
 
 const available = kernelAvailable();
 const dir = new URL('../fixtures/kernel-deviations/', import.meta.url);
-const program = (name: string) => decodeProgram(readFileSync(new URL(`${name}.bin`, dir)));
+const program = (name: string) => decodeProgram(readFileSync(fileURLToPath(new URL(`${name}.bin`, dir))));
 const packet = new Uint8Array(64);
 
 /** The documented reproducers: what RFC 9669 gives, what Linux 6.18.44 gives, and the control. */
