@@ -1,5 +1,5 @@
 import { BpfError } from '../errors.js';
-import type { Region } from '../arena/index.js';
+import type { Arena, Region } from '../arena/index.js';
 
 /** Why a run stopped abnormally. */
 export type FaultKind =
@@ -57,4 +57,27 @@ export class VmFault extends BpfError implements FaultInfo {
     if (info.region !== undefined) this.region = info.region;
     if (info.sourceLine !== undefined) this.sourceLine = info.sourceLine;
   }
+}
+
+/**
+ * The VmFault for a memory access that checked mode refuses at the 64-bit address `hi:lo` (an
+ * address with its high half set, outside every region, or a store to a read-only region), with
+ * the same wording on every engine.
+ */
+export function accessFault(arena: Arena, pc: number, insnText: string, lo: number, hi: number, size: number, write: boolean): VmFault {
+  const a = lo >>> 0;
+  const addr = (BigInt(hi >>> 0) << 32n) | BigInt(a);
+  const what = `${write ? 'store' : 'load'} of ${size} byte${size === 1 ? '' : 's'} at 0x${addr.toString(16)}`;
+  const fault = (kind: FaultKind, detail: string): VmFault => {
+    const region = arena.nearest(a);
+    return new VmFault({ kind, pc, insnText, detail, addr, size, ...(region ? { region } : {}) });
+  };
+  if (hi !== 0) return fault('out-of-bounds', `${what}: not an address in the machine's memory`);
+  const r = arena.find(a, size);
+  if (!r) {
+    const near = arena.nearest(a);
+    const hint = near ? ` (nearest region ${near.name} spans 0x${near.start.toString(16)}..0x${(near.start + near.size).toString(16)})` : '';
+    return fault('out-of-bounds', `${what} is outside every mapped region${hint}`);
+  }
+  return fault('read-only', `${what} writes to read-only region ${r.name}`);
 }

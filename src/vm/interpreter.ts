@@ -1,7 +1,7 @@
 import type { Arena } from '../arena/index.js';
 import type { HelperCall, HelperImpl } from '../helpers/index.js';
 import { MAX_CALL_FRAMES } from '../isa/index.js';
-import { VmFault } from './fault.js';
+import { VmFault, accessFault } from './fault.js';
 import type { FaultKind } from './fault.js';
 import { mul64, sdivmod64, udivmod64 } from './int64.js';
 import { CALLBACK_RETURN, FRAME_WORDS, MAX_TAIL_CALL_CNT, MAY_GOTO_BUDGET, STOP_BREAK, STOP_BUDGET, STOP_EXIT } from './interpState.js';
@@ -48,26 +48,16 @@ function fault(env: ExecEnv, pc: number, kind: FaultKind, detail: string, extra:
   throw new VmFault({ kind, pc, insnText: env.describe(pc), detail, ...extra, ...(region ? { region } : {}) });
 }
 
-function hexAddr(a: bigint): string {
-  return '0x' + a.toString(16);
-}
-
 /** Checks a memory access for checked mode and returns the arena address, or throws a VmFault. */
 function checkAccess(env: ExecEnv, pc: number, lo: number, hi: number, off: number, size: number, write: boolean): number {
   let a = (lo >>> 0) + off;
   let h = hi;
   if (a < 0) { a += TWO32; h = (h - 1) | 0; } else if (a >= TWO32) { a -= TWO32; h = (h + 1) | 0; }
-  const addr = (BigInt(h >>> 0) << 32n) | BigInt(a);
-  const what = `${write ? 'store' : 'load'} of ${size} byte${size === 1 ? '' : 's'} at ${hexAddr(addr)}`;
-  if (h !== 0) fault(env, pc, 'out-of-bounds', `${what}: not an address in the machine's memory`, { addr, size });
-  const r = env.arena.find(a, size);
-  if (!r) {
-    const near = env.arena.nearest(a);
-    const hint = near ? ` (nearest region ${near.name} spans 0x${near.start.toString(16)}..0x${(near.start + near.size).toString(16)})` : '';
-    fault(env, pc, 'out-of-bounds', `${what} is outside every mapped region${hint}`, { addr, size });
+  if (h === 0) {
+    const r = env.arena.find(a, size);
+    if (r !== undefined && (!write || r.writable)) return a;
   }
-  if (write && !r.writable) fault(env, pc, 'read-only', `${what} writes to read-only region ${r.name}`, { addr, size });
-  return a;
+  throw accessFault(env.arena, pc, env.describe(pc), a, h, size, write);
 }
 
 /**

@@ -1,9 +1,9 @@
 import { Arena } from '../arena/index.js';
-import type { Region } from '../arena/index.js';
 import { defaultHelpers } from '../helpers/index.js';
 import { MapRegistry } from '../maps/index.js';
 import type { BpfMap, FdObject, MapEnv, MapSpec, NetDevice } from '../maps/index.js';
-import type { HelperEnv, HelperTable } from '../helpers/index.js';
+import { SimTask } from '../helpers/index.js';
+import type { AttachPoint, HelperEnv, HelperTable, TaskSpec } from '../helpers/index.js';
 import { MAX_BPF_STACK, MAX_CALL_FRAMES } from '../isa/index.js';
 import { VirtualClock } from './clock.js';
 import type { Engine } from './engine.js';
@@ -13,15 +13,20 @@ import { Prng } from './prng.js';
 import { Program } from './program.js';
 import type { ProgramSpec } from './program.js';
 import type { ProgTypeRunner } from './progtypes/types.js';
-import { xdpRunner } from './progtypes/xdp.js';
+import { MachineNet } from './net/machineNet.js';
+import type { SimDeviceLike } from './net/machineNet.js';
+import { progTypeRunners } from './progtypes/registry.js';
 
-/** A network device of the simulated kernel, as test runs and device maps see it. */
-export interface SimDevice extends NetDevice {
+/** A network device of the simulated kernel, as test runs, device maps and packet helpers see it. */
+export interface SimDevice extends NetDevice, SimDeviceLike {
   /** Interface name, e.g. `lo`. */
   readonly name: string;
   /** Number of RX queues (`real_num_rx_queues`). */
   readonly rxQueues: number;
 }
+
+/** Unmapped bytes below each stack frame. */
+const STACK_GAP = 64;
 
 /** Options for a new Machine. */
 export interface MachineOptions {
@@ -37,6 +42,8 @@ export interface MachineOptions {
   readonly clockStartNs?: bigint;
   /** Extra engines beside the interpreter, e.g. the WebAssembly JIT. */
   readonly engines?: readonly Engine<Machine>[];
+  /** The simulated current task (default: pid = tgid = 1000, uid = gid = 0, comm `bpfsim`). */
+  readonly task?: TaskSpec;
 }
 
 /**
@@ -65,11 +72,16 @@ export class Machine implements HelperEnv, MapEnv {
   readonly fds = new FdTable();
   /** The maps of this machine. */
   readonly maps: MapRegistry;
+  /** The simulated current task (HelperEnv): what `bpf_get_current_*` and `bpf_probe_read_user` see. */
+  readonly task: SimTask;
+  /** Where tracing programs are attached (HelperEnv): `bpf_get_func_ip` and `bpf_get_attach_cookie`. */
+  readonly attach: AttachPoint = { funcIp: 0n, cookie: 0n };
   private nextProgId = 1;
   /** How to test-run each program type, by `BPF_PROG_TYPE_*`. */
   readonly progTypes = new Map<number, ProgTypeRunner>();
+  /** Routes, neighbours, sockets, redirect state and the contexts of runs in progress (packet helpers' `NetEnv`). */
+  readonly net: MachineNet;
   private readonly stackTops: Int32Array[] = [];
-  private readonly stackRegions: Region[] = [];
 
   constructor(opts: MachineOptions = {}) {
     this.cpus = Math.max(1, opts.cpus ?? 2);
@@ -78,15 +90,19 @@ export class Machine implements HelperEnv, MapEnv {
     this.prng = new Prng(opts.seed ?? 1);
     this.helpers = opts.helpers ?? defaultHelpers();
     this.maps = new MapRegistry(this);
+    this.task = new SimTask(this.arena, opts.task);
     this.engines.set(interpreter.name, interpreter);
     for (const e of opts.engines ?? []) this.engines.set(e.name, e);
-    const xdp = xdpRunner(this.arena, (ifindex) => this.devices.get(ifindex));
-    this.progTypes.set(xdp.type, xdp);
+    this.net = new MachineNet(this.arena, (i) => this.devices.get(i), (a) => this.maps.byAddress(a), new Prng((opts.seed ?? 1) ^ 0x5bd1e995).nextU32());
+    for (const r of progTypeRunners(this, (i) => this.devices.get(i))) this.progTypes.set(r.type, r);
     for (let cpu = 0; cpu < this.cpus; cpu++) {
       const tops = new Int32Array(MAX_CALL_FRAMES);
+      // Each frame has an unmapped gap below it, so that checked mode catches a run past the
+      // bottom of a frame instead of landing in the neighbouring one.
       for (let f = 0; f < MAX_CALL_FRAMES; f++) {
-        const r = this.arena.alloc(MAX_BPF_STACK, 'stack', `stack[cpu${cpu}/frame${f}]`, { align: 16 });
-        this.stackRegions.push(r);
+        const name = `stack[cpu${cpu}/frame${f}]`;
+        const block = this.arena.alloc(STACK_GAP + MAX_BPF_STACK, 'stack', name, { align: 16, mapped: false });
+        const r = this.arena.map(block.start + STACK_GAP, MAX_BPF_STACK, 'stack', name);
         tops[f] = r.start + MAX_BPF_STACK;
       }
       this.stackTops.push(tops);

@@ -127,6 +127,12 @@ describe.each(ENGINES)('%s: faults name the instruction, address and region', (e
     expect(fault('r1 = 0\n*(u8 *)(r1 +0) = 1\nexit').kind).toBe('out-of-bounds');
   });
 
+  test('a BPF function writing below its frame faults instead of landing in its caller\'s frame', () => {
+    const f = fault('call f\nexit\nf:\n*(u64 *)(r10 -520) = 1\nexit');
+    expect(f.kind).toBe('out-of-bounds');
+    expect(f.region?.name).toBe(`stack[cpu0/frame1]`);
+  });
+
   test('writing below the stack frame faults', () => {
     expect(fault('*(u64 *)(r10 -520) = 1\nexit').region?.kind).toBe('stack');
   });
