@@ -15,6 +15,14 @@ export function argNum(c: HelperCall, i: number): number {
   return c.hi[i]! * 4294967296 + (c.lo[i]! >>> 0);
 }
 
+/**
+ * Argument `i` as an unsigned 64-bit value in a double: exact below 2^53, and above it still
+ * larger than any small constant, so `flags > BPF_EXIST` and `flags !== 0` tests stay right.
+ */
+export function argFlags(c: HelperCall, i: number): number {
+  return (c.hi[i]! >>> 0) * 4294967296 + (c.lo[i]! >>> 0);
+}
+
 /** Argument `i` as an arena address, or -1 if its high half is set (not a valid pointer). */
 export function argPtr(c: HelperCall, i: number): number {
   return c.hi[i] === 0 ? c.lo[i]! >>> 0 : -1;

@@ -22,6 +22,8 @@ export type ArgType =
   | 'mem_or_null'
   /** ARG_PTR_TO_UNINIT_MEM: writable memory whose size is the next argument. */
   | 'uninit_mem'
+  /** ARG_PTR_TO_MEM_OR_NULL (without MEM_RDONLY): memory the helper writes, or NULL with a zero size. */
+  | 'writable_mem_or_null'
   /** ARG_CONST_SIZE: a known-range scalar > 0, the size of the previous memory argument. */
   | 'const_size'
   /** ARG_CONST_SIZE_OR_ZERO: as `const_size`, 0 allowed. */

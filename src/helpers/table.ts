@@ -1,4 +1,14 @@
+import { helperId } from '../isa/index.js';
+import { helperAllowed } from './progTypes.js';
+import type { HelperProto } from './proto.js';
 import type { HelperDef, HelperImpl } from './types.js';
+
+/** A helper definition by its kernel name (`bpf_` prefix optional), prototype and implementation. */
+export function defineHelper(name: string, proto: HelperProto, impl: HelperImpl): HelperDef {
+  const id = helperId(name);
+  if (id === undefined) throw new RangeError(`'${name}' is not a helper the kernel knows`);
+  return { id, name: name.startsWith('bpf_') ? name : `bpf_${name}`, impl, proto };
+}
 
 /**
  * A helper table keyed by kernel helper id, as the VM dispatches through it. A Machine starts with
@@ -28,6 +38,16 @@ export class HelperTable {
     return id >= 0 ? this.byId[id] : undefined;
   }
 
+  /** The prototype of helper `id` (what a verifier checks), if bpfsim has one. */
+  proto(id: number): HelperProto | undefined {
+    return this.get(id)?.proto;
+  }
+
+  /** Whether a program of type `progType` may call helper `id`, by the kernel's rules (true for types whose rules bpfsim does not know). */
+  allowed(id: number, progType: number): boolean {
+    return helperAllowed(progType, id) ?? true;
+  }
+
   /** The implementations indexed by id, for the interpreter's dispatch. */
   impls(): (HelperImpl | undefined)[] {
     return this.byId.map((d) => d?.impl);
@@ -36,6 +56,14 @@ export class HelperTable {
   /** Every defined helper, by id. */
   list(): HelperDef[] {
     return this.byId.filter((d): d is HelperDef => d !== undefined);
+  }
+
+  /**
+   * The helpers a program of type `progType` may call here: defined in this table and allowed for
+   * that type by the kernel's rules (every defined helper for a type whose rules bpfsim does not know).
+   */
+  forProgType(progType: number): HelperDef[] {
+    return this.list().filter((d) => helperAllowed(progType, d.id) !== false);
   }
 
   /** A copy that can be changed without affecting this table. */

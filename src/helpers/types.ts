@@ -1,4 +1,15 @@
 import type { Arena } from '../arena/index.js';
+import type { MapRegistry } from '../maps/index.js';
+import type { HelperProto } from './proto.js';
+import type { SimTask } from './task.js';
+
+/** Where a tracing program is attached, as `bpf_get_func_ip` and `bpf_get_attach_cookie` report it. */
+export interface AttachPoint {
+  /** Address of the probed function (kprobe, fentry); 0 where there is none. */
+  funcIp: bigint;
+  /** The BPF cookie the link was created with (0 by default). */
+  cookie: bigint;
+}
 
 /**
  * What a helper may use of the Machine that runs it. The VM implements it; helpers see only this,
@@ -13,7 +24,16 @@ export interface HelperEnv {
   randomU32(): number;
   /** Appends a line to the Machine's trace buffer (what `trace_pipe` shows on Linux). */
   trace(line: string): void;
+  /** The Machine's maps, found by the pointer programs hold (map helpers need them). */
+  readonly maps?: MapRegistry;
+  /** The simulated current task (`current`): ids, comm, `task_struct`, user memory and stacks. */
+  readonly task?: SimTask;
+  /** Where the running program is attached (tracing helpers). */
+  readonly attach?: AttachPoint;
 }
+
+/** A BPF function of a loaded program, callable after the run that made it (a timer callback). */
+export type DeferredCall = (a1: number, a2: number, a3: number, a4: number, a5: number) => number;
 
 /**
  * One helper invocation: the registers of the calling frame as 32-bit halves (`lo[i]`, `hi[i]` for
@@ -34,6 +54,11 @@ export interface HelperCall {
    * read the helper's arguments first. Engines without callbacks leave it undefined.
    */
   invoke?(fn: number, a1: number, a2: number, a3: number, a4: number, a5: number): number;
+  /**
+   * A handle that runs the BPF function `fn` of the running program later, outside this run, on
+   * the same engine (bpf_timer_set_callback keeps one). Engines without it leave it undefined.
+   */
+  defer?(fn: number): DeferredCall;
 }
 
 /**
@@ -50,4 +75,6 @@ export interface HelperDef {
   readonly name: string;
   /** What it does at run time. */
   readonly impl: HelperImpl;
+  /** Its prototype, as the kernel's `bpf_func_proto` gives it (what a verifier checks). */
+  readonly proto?: HelperProto;
 }

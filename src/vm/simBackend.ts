@@ -1,10 +1,10 @@
 import { ERRNO, ErrnoError } from '../errno.js';
 import {
-  BPF_CALL, BPF_JMP, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE, BPF_PSEUDO_MAP_VALUE, LD_IMM64, helperName, insn,
+  BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE, BPF_PSEUDO_MAP_VALUE, LD_IMM64, insn,
 } from '../isa/index.js';
-import { BPF_FUNC_tail_call } from './interpreter.js';
 import type { Insn } from '../isa/index.js';
-import { ArrayMap, BpfMap } from '../maps/index.js';
+import { ArrayMap, BpfMap, ProgArrayMap } from '../maps/index.js';
+import { checkHelperCalls } from '../helpers/index.js';
 import type { MapSpec } from '../maps/index.js';
 import type { Backend, BackendProgram, LoadResult, ProgramLoadSpec, TestRunOptions, TestRunResult } from './backend.js';
 import { Machine } from './machine.js';
@@ -101,12 +101,18 @@ export class SimBackend implements Backend {
   }
 
   loadProgram(spec: ProgramLoadSpec): LoadResult {
-    checkHelpers(this.machine, spec.insns);
+    checkHelperCalls(this.machine.helpers, spec.insns, spec.type, spec.license);
     const { insns, maps } = resolveMapRefs(spec);
     const program = this.machine.loadProgram({
       insns, name: spec.name ?? 'prog', allowCallx: false, type: spec.type,
       expectedAttachType: spec.expectedAttachType ?? 0, flags: spec.flags ?? 0,
     });
+    // As bpf_check_tail_call: a program may only use prog arrays its type and attach type match.
+    for (const m of maps) {
+      if (m instanceof ProgArrayMap && !m.compatible(program)) {
+        throw new ErrnoError('BPF_PROG_LOAD', ERRNO.EINVAL, `prog array ${m.label} holds programs of another type or attach type`);
+      }
+    }
     const sim = new SimProgram(this, program, maps);
     this.owned.push(sim);
     return { program: sim, log: '' };
@@ -114,23 +120,6 @@ export class SimBackend implements Backend {
 
   close(): void {
     for (const o of this.owned.splice(0)) o.close();
-  }
-}
-
-/**
- * Refuses a program that calls a Linux helper this machine does not implement (ENOTSUPP, naming it).
- * A call to an id Linux does not know either (libbpf's poisoned CO-RE and kfunc calls) is left to
- * the verifier, which refuses it only where it is reachable; run, it faults.
- */
-function checkHelpers(machine: Machine, insns: readonly Insn[]): void {
-  for (let i = 0; i < insns.length; i++) {
-    const ins = insns[i]!;
-    if (ins.code === LD_IMM64) { i++; continue; }
-    if (ins.code !== (BPF_JMP | BPF_CALL) || ins.src !== 0) continue;
-    if (ins.imm === BPF_FUNC_tail_call || machine.helpers.get(ins.imm)) continue;
-    const name = helperName(ins.imm);
-    if (name === undefined) continue;
-    throw new ErrnoError('BPF_PROG_LOAD', ERRNO.ENOTSUPP, `insn ${i}: helper ${name}#${ins.imm} is not implemented by bpfsim yet`);
   }
 }
 

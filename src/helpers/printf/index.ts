@@ -1,0 +1,3 @@
+export * from './prepare.js';
+export * from './render.js';
+export * from './helpers.js';
