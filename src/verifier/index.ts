@@ -1,6 +1,7 @@
 /*
- * The verifier's abstract domain for scalars: tnums, the bounds a register carries, the ALU
- * transfer functions, conditional-jump refinement and the log's printing of scalar states.
+ * The verifier: Linux's rules for privileged loads, its verdicts and its log. Underneath, the
+ * abstract domain for scalars (tnums, bounds, ALU and branch transfer functions, log printing),
+ * register and stack state, and the per-type context access and helper prototype sources.
  */
 export * from './tnum.js';
 export * from './scalar.js';
@@ -8,3 +9,12 @@ export * from './alu.js';
 export * from './branch.js';
 export * from './print.js';
 export * from './bench.js';
+export { RegState, RegType, MAYBE_NULL, RDONLY, RINGBUF, regTypeName, formatReg, type MapInfo } from './regState.js';
+export { FuncState, VerifierState, Slot, formatState } from './state.js';
+export { VerifierError } from './log.js';
+export { ctxAccessTable, xdpCtxAccess, type CtxAccessTable, type CtxFieldType } from './ctxAccess.js';
+export { builtinHelperProtos, type HelperProtoSource } from './helperProtos.js';
+export {
+  verifyProgram, COMPLEXITY_LIMIT_INSNS, type VerifyOptions, type VerifyProgramOptions, type VerifyResult, type VerifyError,
+  type VerifyStats,
+} from './verify.js';

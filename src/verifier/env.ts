@@ -1,0 +1,140 @@
+/**
+ * What every check needs while one program is verified (the kernel's `bpf_verifier_env`): the
+ * program, the options it is verified with, the log, the id generator, the current path's state
+ * and which registers and stack slots the current instruction touched (printed after it).
+ */
+import type { Insn } from '../isa/index.js';
+import { ERRNO } from '../errno.js';
+import type { ProgramLineInfo } from '../vm/backend.js';
+import type { ProgramShape } from './cfg.js';
+import type { CtxAccessTable } from './ctxAccess.js';
+import type { HelperProtoSource } from './helperProtos.js';
+import { VerifierLog, fail } from './log.js';
+import { type MapInfo, RegState, RegType, markRegKnown, markRegUnknown } from './regState.js';
+import type { FuncState, VerifierState } from './state.js';
+
+/** How to verify a program: its type and what it refers to. */
+export interface VerifyOptions {
+  /** `BPF_PROG_TYPE_*`. */
+  readonly progType: number;
+  /** `expected_attach_type`. */
+  readonly expectedAttachType?: number;
+  /** The fd_array: maps the program refers to by index (LD_IMM64 src 5 or 6). */
+  readonly maps?: readonly (MapInfo | undefined)[];
+  /** 0 (default), 1 or 2. */
+  readonly logLevel?: number;
+  /** Whether the license is GPL-compatible (default true). */
+  readonly gpl?: boolean;
+  /** Helper prototypes (default: `builtinHelperProtos`). */
+  readonly helpers?: HelperProtoSource;
+  /** Context access rules (default: `ctxAccessTable(progType)`; null: none). */
+  readonly ctxAccess?: CtxAccessTable | null;
+  /** BTF line info, for source lines in the log and in errors. */
+  readonly lineInfo?: readonly ProgramLineInfo[];
+  /** Whether the program has BTF func_info (PTR_TO_FUNC needs it). */
+  readonly funcInfo?: boolean;
+  /** The processed-instruction limit (default 1,000,000, as BPF_COMPLEXITY_LIMIT_INSNS). */
+  readonly insnLimit?: number;
+}
+
+/** check_reg_arg's kinds: a source read, a destination write that marks it unknown, or one that does not. */
+export const SRC_OP = 0;
+/** A destination the instruction writes (marked unknown first). */
+export const DST_OP = 1;
+/** A destination the instruction sets itself. */
+export const DST_OP_NO_MARK = 2;
+
+/** The verification of one program in progress. */
+export class Env {
+  /** The program. */
+  readonly insns: readonly Insn[];
+  /** Its options. */
+  readonly opts: VerifyOptions;
+  /** The log. */
+  readonly log: VerifierLog;
+  /** Subprograms and prune points. */
+  readonly shape: ProgramShape;
+  /** Helper prototypes. */
+  readonly helpers: HelperProtoSource;
+  /** Context access rules, if bpfsim has them for this program type. */
+  readonly ctx: CtxAccessTable | undefined;
+  /** Last id handed out (env->id_gen). */
+  idGen = 0;
+  /** The current path's state. */
+  st!: VerifierState;
+  /** The instruction being verified. */
+  insnIdx = 0;
+  /** Registers of the current frame the instruction touched (bit i: ri). */
+  scratchRegs = 0;
+  /** Stack slots of the current frame the instruction touched. */
+  readonly scratchSlots = new Set<number>();
+  /** Deepest stack use of each subprogram (bytes). */
+  readonly stackDepth: number[];
+  /** Registers live before each instruction. */
+  live: Uint16Array = new Uint16Array(0);
+
+  constructor(insns: readonly Insn[], opts: VerifyOptions, shape: ProgramShape, helpers: HelperProtoSource, ctx: CtxAccessTable | undefined) {
+    this.insns = insns;
+    this.opts = opts;
+    this.log = new VerifierLog(opts.logLevel ?? 0);
+    this.shape = shape;
+    this.helpers = helpers;
+    this.ctx = ctx;
+    this.stackDepth = new Array<number>(shape.subprogs.length).fill(0);
+  }
+
+  /** The current frame. */
+  get frame(): FuncState {
+    return this.st.cur;
+  }
+
+  /** Register `regno` of the current frame. */
+  reg(regno: number): RegState {
+    return this.st.cur.regs[regno]!;
+  }
+
+  /** check_reg_arg: a register read must be initialised; r10 cannot be written. */
+  checkRegArg(regno: number, kind: number): RegState {
+    if (regno >= 11) fail(ERRNO.EINVAL, `R${regno} is invalid`);
+    this.scratchRegs |= 1 << regno;
+    const r = this.reg(regno);
+    if (kind === SRC_OP) {
+      if (r.type === RegType.NOT_INIT) fail(ERRNO.EACCES, `R${regno} !read_ok`);
+      return r;
+    }
+    if (regno === 10) fail(ERRNO.EACCES, 'frame pointer is read only');
+    if (kind === DST_OP) markRegUnknown(r);
+    return r;
+  }
+
+  /** Registers live before instruction `i` (bit j: rj). */
+  liveAt(i: number): number {
+    return this.live[i] ?? 0xffff;
+  }
+
+  /** A fresh id (++env->id_gen). */
+  newId(): number {
+    return ++this.idGen;
+  }
+
+  /** Records that stack slot `spi` of the current frame was touched. */
+  scratchSlot(f: FuncState, spi: number): void {
+    if (f === this.st.cur) this.scratchSlots.add(spi);
+  }
+
+  /** Records a frame's stack use. */
+  growStack(f: FuncState, bytes: number): void {
+    f.grow(bytes);
+    if (f.allocatedStack > this.stackDepth[f.subprog]!) this.stackDepth[f.subprog] = f.allocatedStack;
+  }
+}
+
+/** A scratch register for constants (the kernel's fake_reg). */
+export function constReg(hi: number, lo: number): RegState {
+  return markRegKnown(new RegState(), hi, lo);
+}
+
+/** The map behind fd_array index `idx` (checked to exist by the structure pass). */
+export function mapAt(env: Env, idx: number): MapInfo {
+  return env.opts.maps![idx]!;
+}

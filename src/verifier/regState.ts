@@ -1,0 +1,175 @@
+/**
+ * A register's abstract state, after the kernel's `struct bpf_reg_state`: what kind of value it
+ * holds (`type`, with the MAYBE_NULL / RDONLY / RINGBUF flags), the variable part as a `Scalar`
+ * (the whole value for a scalar, the variable offset for a pointer), the fixed offset `off`, the
+ * `id` shared by copies (null checks and packet range checks propagate through it), the packet
+ * `range`, the map a map pointer refers to, the size of a PTR_TO_MEM region, and the stack frame
+ * a stack pointer points into.
+ */
+import { Scalar, copyScalar, markKnown, markUnknown } from './scalar.js';
+import { formatScalar, formatScalarRanges, formatSnum, formatUnum } from './print.js';
+import { tnumIsConst, tnumIsUnknown, tnumToString } from './tnum.js';
+
+/** Base register types (the kernel's `enum bpf_reg_type`, the ones bpfsim tracks). */
+export const RegType = {
+  NOT_INIT: 0, SCALAR: 1, CTX: 2, CONST_MAP: 3, MAP_VALUE: 4, MAP_KEY: 5, STACK: 6,
+  PKT_META: 7, PKT: 8, PKT_END: 9, MEM: 10, FUNC: 11,
+} as const;
+
+/** PTR_MAYBE_NULL: the pointer may be NULL until a null check. */
+export const MAYBE_NULL = 1;
+/** MEM_RDONLY: the memory may be read, not written. */
+export const RDONLY = 2;
+/** MEM_RINGBUF: the memory is a ring buffer record. */
+export const RINGBUF = 4;
+
+/** What the verifier knows about a map a pointer refers to. */
+export interface MapInfo {
+  /** `BPF_MAP_TYPE_*`. */
+  readonly type: number;
+  /** Key size in bytes. */
+  readonly keySize: number;
+  /** Value size in bytes. */
+  readonly valueSize: number;
+  /** Maximum number of entries. */
+  readonly maxEntries: number;
+  /** Name as the log prints it (may be empty). */
+  readonly name: string;
+  /** `map_flags`. */
+  readonly flags: number;
+  /** For a frozen read-only array (`.rodata`): its value, which the verifier reads as constants. */
+  readonly frozenValue?: Uint8Array;
+}
+
+const BASE_NAMES = ['?', 'scalar', 'ctx', 'map_ptr', 'map_value', 'map_key', 'fp', 'pkt_meta', 'pkt', 'pkt_end', 'mem', 'func'];
+
+/** reg_type_str: the log's name of a type with its flags (`map_value_or_null`, `ringbuf_mem`). */
+export function regTypeName(type: number, flags = 0): string {
+  const prefix = (flags & RINGBUF ? 'ringbuf_' : '') + (flags & RDONLY ? 'rdonly_' : '');
+  return prefix + BASE_NAMES[type] + (flags & MAYBE_NULL ? '_or_null' : '');
+}
+
+/** One register's abstract value; mutable, as the transfer functions update it in place. */
+export class RegState {
+  /** Base type (`RegType`). */
+  type: number = RegType.NOT_INIT;
+  /** MAYBE_NULL | RDONLY | RINGBUF. */
+  flags = 0;
+  /** The variable part: the value of a scalar, the variable offset of a pointer. */
+  readonly s: Scalar = new Scalar();
+  /** Fixed offset of a pointer; for a linked scalar (`addConst`), the constant added since the copy. */
+  off = 0;
+  /** Id shared by copies (0: none). */
+  id = 0;
+  /** The scalar was copied then had a constant added (the kernel's BPF_ADD_CONST). */
+  addConst = false;
+  /** ... and that addition was 32-bit. */
+  addConst32 = false;
+  /** Id of the reference this pointer holds (ring buffer records), 0 for none. */
+  refObjId = 0;
+  /** Packet pointers: bytes known to be in the packet from the pointer on (or AT/BEYOND_PKT_END). */
+  range = 0;
+  /** Map pointers, map values and keys: the map. */
+  map: MapInfo | null = null;
+  /** PTR_TO_MEM: the region's size. */
+  memSize = 0;
+  /** PTR_TO_STACK: the frame it points into; PTR_TO_FUNC: the subprogram's first instruction. */
+  frameno = 0;
+
+  /** A copy of this register. */
+  clone(): RegState {
+    return copyReg(new RegState(), this);
+  }
+}
+
+/** copy_register_state: every field of `src` into `dst`. */
+export function copyReg(dst: RegState, src: RegState): RegState {
+  dst.type = src.type; dst.flags = src.flags; copyScalar(dst.s, src.s);
+  dst.off = src.off; dst.id = src.id; dst.addConst = src.addConst; dst.addConst32 = src.addConst32;
+  dst.refObjId = src.refObjId; dst.range = src.range; dst.map = src.map; dst.memSize = src.memSize;
+  dst.frameno = src.frameno;
+  return dst;
+}
+
+function clearPtrFields(r: RegState): void {
+  r.flags = 0; r.off = 0; r.id = 0; r.addConst = false; r.addConst32 = false; r.refObjId = 0;
+  r.range = 0; r.map = null; r.memSize = 0; r.frameno = 0;
+}
+
+/** __mark_reg_not_init. */
+export function markNotInit(r: RegState): RegState {
+  clearPtrFields(r);
+  markUnknown(r.s);
+  r.type = RegType.NOT_INIT;
+  return r;
+}
+
+/** __mark_reg_unknown: an unknown scalar. */
+export function markRegUnknown(r: RegState): RegState {
+  clearPtrFields(r);
+  markUnknown(r.s);
+  r.type = RegType.SCALAR;
+  return r;
+}
+
+/** A known constant scalar (`hi`, `lo` halves). */
+export function markRegKnown(r: RegState, hi: number, lo: number): RegState {
+  clearPtrFields(r);
+  markKnown(r.s, hi, lo);
+  r.type = RegType.SCALAR;
+  return r;
+}
+
+/** A pointer of `type` with a zero offset (mark_reg_known_zero then the type). */
+export function markPtr(r: RegState, type: number, flags = 0): RegState {
+  clearPtrFields(r);
+  markKnown(r.s, 0, 0);
+  r.type = type;
+  r.flags = flags;
+  return r;
+}
+
+/** Whether the register holds a pointer (anything initialised but a scalar). */
+export function isPointer(r: RegState): boolean {
+  return r.type !== RegType.SCALAR && r.type !== RegType.NOT_INIT;
+}
+
+/** Whether the register is a pointer into the packet (data or metadata). */
+export function isPktPtr(r: RegState): boolean {
+  return r.type === RegType.PKT || r.type === RegType.PKT_META;
+}
+
+/** Whether the register is the known constant 0 (register_is_null). */
+export function isNullScalar(r: RegState): boolean {
+  return r.type === RegType.SCALAR && tnumIsConst(r.s) && r.s.vlo === 0 && r.s.vhi === 0;
+}
+
+/** The log's text of a register (print_reg_state), `curFrame` being the frame it is printed in. */
+export function formatReg(r: RegState, curFrame = 0): string {
+  if (r.type === RegType.SCALAR) {
+    return formatScalar(r.s, r.addConst ? { id: r.id, addConst: r.off } : { id: r.id });
+  }
+  const name = regTypeName(r.type, r.flags);
+  const constOff = tnumIsConst(r.s);
+  if (r.type === RegType.STACK) {
+    const frame = r.frameno !== curFrame ? `[${r.frameno}]` : '';
+    if (constOff) return `${name}${frame}${formatSnum(BigInt(r.off) + BigInt.asIntN(64, (BigInt(r.s.vhi >>> 0) << 32n) | BigInt(r.s.vlo >>> 0)))}`;
+  }
+  const parts: string[] = [];
+  if (r.id) parts.push(`id=${r.id}`);
+  if (r.refObjId) parts.push(`ref_obj_id=${r.refObjId}`);
+  if ((r.type === RegType.CONST_MAP || r.type === RegType.MAP_VALUE || r.type === RegType.MAP_KEY) && r.map) {
+    if (r.map.name) parts.push(`map=${r.map.name}`);
+    parts.push(`ks=${r.map.keySize},vs=${r.map.valueSize}`);
+  }
+  if (r.off) parts.push(`off=${formatSnum(BigInt(r.off))}`);
+  if (isPktPtr(r)) parts.push(`r=${r.range < 0 ? r.range : formatUnum(BigInt(r.range))}`);
+  if (r.type === RegType.MEM) parts.push(`sz=${formatUnum(BigInt(r.memSize))}`);
+  if (constOff) {
+    if (r.s.vlo !== 0 || r.s.vhi !== 0) parts.push(`imm=${formatSnum(BigInt.asIntN(64, (BigInt(r.s.vhi >>> 0) << 32n) | BigInt(r.s.vlo >>> 0)))}`);
+  } else {
+    parts.push(...formatScalarRanges(r.s));
+    if (!tnumIsUnknown(r.s)) parts.push(`var_off=${tnumToString(r.s)}`);
+  }
+  return `${name}(${parts.join(',')})`;
+}
