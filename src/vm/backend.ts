@@ -1,5 +1,7 @@
+import type { ClonedPacket } from '../helpers/packet.js';
 import type { Insn } from '../isa/index.js';
 import type { MapSpec } from '../maps/spec.js';
+import type { RedirectOutcome } from './progtypes/types.js';
 
 /**
  * A map on a backend, with the userspace view of `bpf()`: keys and values as bytes, the kernel's
@@ -122,6 +124,10 @@ export interface TestRunResult {
   readonly durationNs: number;
   /** Instructions executed by the last run, when the engine counts them (the kernel does not). */
   readonly insns?: number;
+  /** Where a redirect verdict (XDP_TX, XDP_REDIRECT, TC_ACT_REDIRECT) sends the packet (simulator only). */
+  readonly redirect?: RedirectOutcome;
+  /** Copies `bpf_clone_redirect` sent during the last run (simulator only). */
+  readonly clones?: readonly ClonedPacket[];
 }
 
 /** A program loaded on a backend. */

@@ -15,6 +15,29 @@ export * from './progtypes/names.js';
 export * from './backend.js';
 export * from './simBackend.js';
 export * from './testRun.js';
-export type { ProgTypeRunner, RunSetup } from './progtypes/types.js';
-export { XdpFrame, XdpMd, XDP_MD_SIZE, XDP_PACKET_HEADROOM, xdpRunner } from './progtypes/xdp.js';
+export type { ProgTypeRunner, RedirectOutcome, RunMode, RunOutput, RunProgram, RunSetup, RunnerHost } from './progtypes/types.js';
+export { XdpFrame, XdpMd, XDP_MD_SIZE, XDP_PACKET_HEADROOM, XDP_MAX_LINEAR, XDP_MAX_METALEN, xdpRunner } from './progtypes/xdp.js';
 export type { XdpDevice } from './progtypes/xdp.js';
+export * from './progtypes/ctx/access.js';
+export * from './progtypes/ctx/layouts.js';
+export { SK_BUFF_LAYOUTS, SK_BUFF_MD_SIZE, SKB_CB_SIZE, SkBuffMd } from './progtypes/ctx/skBuffLayout.js';
+export {
+  BPF_SOCK_ADDR_SIZE, BPF_SOCK_OPS_SIZE, BPF_SOCK_SIZE, BpfSock, BpfSockAddr, BpfSockOps, SK_MSG_MD_SIZE, SkMsgMd, bpfSockLayout,
+  sockAddrLayout,
+} from './progtypes/ctx/sockLayouts.js';
+export { CtxMemory } from './progtypes/ctxMemory.js';
+export { maxCtxOffset } from './progtypes/ctxReach.js';
+export { SkbModel } from './progtypes/skb.js';
+export type { SkbInit } from './progtypes/skb.js';
+export { SKB_HEADROOM, SKB_MAX_DATA, SKB_TEST_RUN_TYPES, skbRunner } from './progtypes/skbRunner.js';
+export { BPF_FLOW_KEYS_SIZE, BpfFlowKeys, flowDissectorRunner } from './progtypes/flowDissector.js';
+export { rawTpRunner, tracingCtxRunners, tracingRunner } from './progtypes/tracingRunners.js';
+export { sockCtxRunners } from './progtypes/sockRunners.js';
+export { progTypeRunners } from './progtypes/registry.js';
+export { ETH_HLEN, EthP, PacketType, ethTypeTrans } from './progtypes/ethernet.js';
+export { MachineNet } from './net/machineNet.js';
+export type { SimDeviceLike } from './net/machineNet.js';
+export { BPF_FIB_LKUP_RET, BPF_FIB_LOOKUP, FibTable, RT_TABLE } from './net/fib.js';
+export type { Neighbour, Route, RouteSpec, RouteType } from './net/fib.js';
+export { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, SimSocket, SocketTable, TcpState, parseIp } from './net/sockets.js';
+export type { SocketSpec } from './net/sockets.js';

@@ -11,6 +11,9 @@ import { Machine } from './machine.js';
 import type { Program } from './program.js';
 import { DEFAULT_BUDGET } from './rawRun.js';
 import { testRun } from './testRun.js';
+import { progTypeName } from './progtypes/names.js';
+import type { RunMode } from './progtypes/types.js';
+import { BPF_F_TEST_RUN_ON_CPU } from '../uapi.js';
 
 /** Options of a `SimBackend`. */
 export interface SimBackendOptions {
@@ -47,15 +50,31 @@ export class SimProgram implements BackendProgram {
   }
 
   testRun(opts: TestRunOptions = {}): TestRunResult {
+    return this.execute(opts, 'test');
+  }
+
+  /**
+   * Runs the program once (or `repeat` times) on a context the caller supplies, for every program
+   * type bpfsim models: what `testRun` does where Linux has a test run, and for the types it lacks
+   * one for (kprobe, tracepoint, perf_event, the socket-level types) the context given as its UAPI
+   * bytes in `ctx`, with `data` as the packet where the context points at one.
+   */
+  run(opts: TestRunOptions = {}): TestRunResult {
+    return this.execute(opts, 'run');
+  }
+
+  private execute(opts: TestRunOptions, mode: RunMode): TestRunResult {
     const b = this.backend;
     if (this.closed) throw new ErrnoError('BPF_PROG_TEST_RUN', ERRNO.EBADF, 'the program was closed');
     const runner = b.machine.progTypes.get(this.type);
-    if (!runner) {
-      throw new ErrnoError('BPF_PROG_TEST_RUN', ERRNO.ENOTSUPP, `program type ${this.type} has no test run in bpfsim yet`);
+    if (!runner || (mode === 'test' && !runner.testRun)) {
+      const how = runner ? 'Linux has no test run for it; SimProgram.run runs it on a given context' : 'bpfsim does not model it';
+      throw new ErrnoError('BPF_PROG_TEST_RUN', ERRNO.ENOTSUPP, `program type ${progTypeName(this.type)}: ${how}`);
     }
-    const cpu = opts.cpu ?? 0;
+    const onCpu = ((opts.flags ?? 0) & BPF_F_TEST_RUN_ON_CPU) !== 0;
+    const cpu = onCpu ? opts.cpu ?? 0 : 0;
     if (cpu >= b.machine.cpus) throw new ErrnoError('BPF_PROG_TEST_RUN', ERRNO.ENXIO, `cpu ${cpu} does not exist`);
-    return testRun(this.program.executable(b.engine, b.checked), runner, opts, { cpu, budget: b.budget });
+    return testRun(this.program.executable(b.engine, b.checked), runner, this.program, opts, { cpu, budget: b.budget }, b.machine.net, mode);
   }
 
   close(): void {

@@ -1,8 +1,12 @@
 import type { Arena, Region } from '../../arena/index.js';
 import { ERRNO, ErrnoError } from '../../errno.js';
-import { BPF_PROG_TYPE_XDP } from '../../uapi.js';
+import type { XdpBuff } from '../../helpers/packet.js';
+import { BPF_F_TEST_XDP_LIVE_FRAMES, BPF_PROG_TYPE_XDP, BPF_XDP_CPUMAP, BPF_XDP_DEVMAP, XDP_REDIRECT, XDP_TX } from '../../uapi.js';
 import type { TestRunOptions } from '../backend.js';
-import type { ProgTypeRunner, RunSetup } from './types.js';
+import { ctxLayout } from './ctx/layouts.js';
+import { CtxMemory } from './ctxMemory.js';
+import { ctxBuffer, copyOut } from './skbRunner.js';
+import type { ProgTypeRunner, RunOutput, RunSetup, RunnerHost } from './types.js';
 
 /** `sizeof(struct xdp_md)`. */
 export const XDP_MD_SIZE = 24;
@@ -12,6 +16,12 @@ export const XDP_PACKET_HEADROOM = 256;
 export const XDP_MAX_LINEAR = 3520;
 /** Largest metadata area: the headroom less `struct xdp_frame` (measured on Linux 6.18). */
 export const XDP_MAX_METALEN = 216;
+/** `sizeof(struct xdp_frame)`, kept free at the start of the page. */
+export const XDP_FRAME_HEADER = XDP_PACKET_HEADROOM - XDP_MAX_METALEN;
+/** Bytes at the end of the page reserved for `skb_shared_info`. */
+export const XDP_TAIL_RESERVE = 320;
+/** Fragments a frame may have (`MAX_SKB_FRAGS`). */
+export const XDP_MAX_FRAGS = 17;
 const FRAME_SIZE = 4096;
 
 /** Field offsets of `struct xdp_md`. */
@@ -27,43 +37,72 @@ export interface XdpDevice {
 
 /**
  * An XDP frame in the arena: a page-sized buffer with headroom, the live packet `[dataMeta,
- * dataEnd)` mapped as its own region, and the bytes past the linear part kept as fragments. XDP
- * helpers move `data`, `dataEnd` and `dataMeta` and call `sync`. As on Linux, repeated runs
- * share one frame: what a run changes, the next one sees.
+ * dataEnd)` mapped as its own region, and the bytes past the linear part kept as page-sized
+ * fragments. XDP helpers move `data`, `dataEnd` and `dataMeta` and call `sync`. As on Linux,
+ * repeated runs share one frame: what a run changes, the next one sees.
  */
-export class XdpFrame {
-  /** Start of the page-sized buffer. */
-  readonly buf: number;
-  /** Start of the metadata. */
+export class XdpFrame implements XdpBuff {
+  readonly kind = 'xdp' as const;
+  readonly hardStart: number;
+  readonly frameSize = FRAME_SIZE;
+  readonly tailReserve = XDP_TAIL_RESERVE;
+  readonly frameHeader = XDP_FRAME_HEADER;
   dataMeta: number;
-  /** Start of the packet. */
   data: number;
-  /** End of the linear packet. */
   dataEnd: number;
-  /** Bytes beyond the linear part (multi-buffer fragments). */
-  frags: Uint8Array;
+  frags: Uint8Array[] = [];
+  readonly fragPage = FRAME_SIZE;
+  readonly ingressIfindex: number;
+  readonly rxQueueIndex: number;
+  /** The `xdp_md` the program reads. */
+  readonly ctx: CtxMemory;
+  /** The packet as LD_ABS would see it (kept current by `sync`). */
+  readonly packet = { start: 0, len: 0 };
   private readonly arena: Arena;
   private readonly bufRegion: Region;
-  private readonly ctx: Region;
   private live: Region | undefined;
 
-  constructor(arena: Arena, ctx: Region) {
+  constructor(arena: Arena, ctx: CtxMemory, ingressIfindex: number, rxQueueIndex: number) {
     this.arena = arena;
     this.ctx = ctx;
     this.bufRegion = arena.alloc(FRAME_SIZE, 'packet', 'xdp frame', { mapped: false });
-    this.buf = this.bufRegion.start;
-    this.data = this.dataMeta = this.dataEnd = this.buf + XDP_PACKET_HEADROOM;
-    this.frags = new Uint8Array(0);
+    this.hardStart = this.bufRegion.start;
+    this.data = this.dataMeta = this.dataEnd = this.hardStart + XDP_PACKET_HEADROOM;
+    this.ingressIfindex = ingressIfindex;
+    this.rxQueueIndex = rxQueueIndex;
+  }
+
+  /** Bytes of the fragments. */
+  get fragBytes(): number {
+    return this.frags.reduce((n, f) => n + f.length, 0);
   }
 
   /** Writes the current pointers into the context and maps the live packet for checked mode. */
   sync(): void {
     const v = this.arena.view;
-    v.setUint32(this.ctx.start + XdpMd.data, this.data, true);
-    v.setUint32(this.ctx.start + XdpMd.data_end, this.dataEnd, true);
-    v.setUint32(this.ctx.start + XdpMd.data_meta, this.dataMeta, true);
+    const c = this.ctx.start;
+    v.setUint32(c + XdpMd.data, this.data, true);
+    v.setUint32(c + XdpMd.data_end, this.dataEnd, true);
+    v.setUint32(c + XdpMd.data_meta, this.dataMeta, true);
+    v.setUint32(c + XdpMd.ingress_ifindex, this.ingressIfindex, true);
+    v.setUint32(c + XdpMd.rx_queue_index, this.rxQueueIndex, true);
+    this.packet.start = this.data;
+    this.packet.len = this.dataEnd - this.data;
     if (this.live) this.arena.unmap(this.live);
     this.live = this.arena.map(this.dataMeta, this.dataEnd - this.dataMeta, 'packet', 'packet');
+  }
+
+  /** The frame from the metadata on, fragments included (what data out holds). */
+  bytes(): Uint8Array {
+    const linear = this.arena.read(this.dataMeta, this.dataEnd - this.dataMeta);
+    const out = new Uint8Array(linear.length + this.fragBytes);
+    out.set(linear);
+    let at = linear.length;
+    for (const f of this.frags) {
+      out.set(f, at);
+      at += f.length;
+    }
+    return out;
   }
 
   /** Frees the frame. */
@@ -74,7 +113,7 @@ export class XdpFrame {
 }
 
 function u32(bytes: Uint8Array, off: number): number {
-  return off + 4 <= bytes.length ? new DataView(bytes.buffer, bytes.byteOffset).getUint32(off, true) : 0;
+  return new DataView(bytes.buffer, bytes.byteOffset).getUint32(off, true);
 }
 
 function einval(detail: string): ErrnoError {
@@ -82,17 +121,21 @@ function einval(detail: string): ErrnoError {
 }
 
 /** XDP test runs, with `bpf_prog_test_run_xdp`'s rules as measured on Linux 6.18. */
-export function xdpRunner(arena: Arena, device: (ifindex: number) => XdpDevice | undefined): ProgTypeRunner {
+export function xdpRunner(host: RunnerHost, device: (ifindex: number) => XdpDevice | undefined): ProgTypeRunner {
+  const arena = host.arena;
   return {
     type: BPF_PROG_TYPE_XDP,
     name: 'xdp',
-    setup(opts: TestRunOptions): RunSetup {
-      const data = opts.data ?? new Uint8Array(0);
-      const ctxIn = opts.ctx;
-      if (data.length < 14) throw einval(`XDP test runs need at least an Ethernet header (14 bytes), got ${data.length}`);
-      if (ctxIn && ctxIn.length > XDP_MD_SIZE && ctxIn.subarray(XDP_MD_SIZE).some((b) => b !== 0)) {
-        throw new ErrnoError('BPF_PROG_TEST_RUN', ERRNO.E2BIG, 'bytes past struct xdp_md in ctx_in must be zero');
+    testRun: true,
+    setup(opts: TestRunOptions, prog): RunSetup {
+      if (prog.expectedAttachType === BPF_XDP_DEVMAP || prog.expectedAttachType === BPF_XDP_CPUMAP) {
+        throw einval('devmap and cpumap XDP programs have no test run');
       }
+      const flags = opts.flags ?? 0;
+      if ((flags & ~BPF_F_TEST_XDP_LIVE_FRAMES) !== 0) throw einval(`flags 0x${flags.toString(16)}: XDP test runs take only BPF_F_TEST_XDP_LIVE_FRAMES`);
+      const live = (flags & BPF_F_TEST_XDP_LIVE_FRAMES) !== 0;
+      const data = opts.data ?? new Uint8Array(0);
+      const ctxIn = ctxBuffer(opts, XDP_MD_SIZE);
       const metalen = ctxIn ? u32(ctxIn, XdpMd.data) : 0;
       const end = ctxIn ? u32(ctxIn, XdpMd.data_end) : data.length;
       const ifindex = ctxIn ? u32(ctxIn, XdpMd.ingress_ifindex) : 0;
@@ -101,6 +144,11 @@ export function xdpRunner(arena: Arena, device: (ifindex: number) => XdpDevice |
         if (u32(ctxIn, XdpMd.data_meta) !== 0) throw einval('xdp_md.data_meta must be 0 in ctx_in');
         if (end > data.length || metalen > end) throw einval('xdp_md.data and data_end must lie within data_in');
         if (metalen % 4 !== 0 || metalen > XDP_MAX_METALEN) throw einval(`metadata length ${metalen} must be a multiple of 4, at most ${XDP_MAX_METALEN}`);
+        if (live) throw einval('live frames take no data_out or ctx_out');
+      }
+      if (live && data.length - metalen > XDP_MAX_LINEAR) throw einval('live frames must fit the linear part');
+      if (data.length < 14) throw einval(`XDP test runs need at least an Ethernet header (14 bytes), got ${data.length}`);
+      if (ctxIn) {
         if (u32(ctxIn, XdpMd.egress_ifindex) !== 0) throw einval('xdp_md.egress_ifindex must be 0 in ctx_in');
         if (ifindex === 0 && rxq !== 0) throw einval('rx_queue_index needs an ingress_ifindex');
         if (ifindex !== 0) {
@@ -109,51 +157,41 @@ export function xdpRunner(arena: Arena, device: (ifindex: number) => XdpDevice |
           if (rxq >= dev.rxQueues) throw einval(`rx_queue_index ${rxq} is beyond the device's ${dev.rxQueues} queues`);
         }
       }
-      const ctx = arena.alloc(XDP_MD_SIZE, 'ctx', 'xdp_md', { writable: false });
-      const frame = new XdpFrame(arena, ctx);
       const linear = Math.min(end - metalen, XDP_MAX_LINEAR);
-      {
-        frame.dataMeta = frame.buf + XDP_PACKET_HEADROOM - metalen;
-        frame.data = frame.buf + XDP_PACKET_HEADROOM;
-        frame.dataEnd = frame.data + linear;
-        arena.write(frame.dataMeta, data.subarray(0, metalen + linear));
-        frame.frags = data.slice(metalen + linear);
-        const v = arena.view;
-        v.setUint32(ctx.start + XdpMd.ingress_ifindex, ifindex, true);
-        v.setUint32(ctx.start + XdpMd.rx_queue_index, rxq, true);
-        v.setUint32(ctx.start + XdpMd.egress_ifindex, 0, true);
-        frame.sync();
+      const rest = data.subarray(metalen + linear);
+      if (Math.ceil(rest.length / FRAME_SIZE) > XDP_MAX_FRAGS) {
+        throw new ErrnoError('BPF_PROG_TEST_RUN', ERRNO.ENOMEM, `${data.length} bytes need more than ${XDP_MAX_FRAGS} fragments`);
       }
+      const ctx = new CtxMemory(arena, ctxLayout(BPF_PROG_TYPE_XDP, prog.expectedAttachType)!, 'xdp_md');
+      const frame = new XdpFrame(arena, ctx, ifindex === 0 ? 1 : ifindex, rxq);
+      frame.dataMeta = frame.hardStart + XDP_PACKET_HEADROOM - metalen;
+      frame.dataEnd = frame.data + linear;
+      arena.write(frame.dataMeta, data.subarray(0, metalen + linear));
+      for (let at = 0; at < rest.length; at += FRAME_SIZE) frame.frags.push(rest.slice(at, at + FRAME_SIZE));
+      frame.sync();
+      host.net.register(ctx.start, frame);
       return {
         ctxAddr: ctx.start,
-        get packet() { return { start: frame.data, len: frame.dataEnd - frame.data }; },
-        finish(o) {
+        packet: frame.packet,
+        finish(o, retval, ri): RunOutput {
           arena.refresh();
-          const linearOut = arena.read(frame.dataMeta, frame.dataEnd - frame.dataMeta);
-          const out = new Uint8Array(linearOut.length + frame.frags.length);
-          out.set(linearOut);
-          out.set(frame.frags, linearOut.length);
-          const ctxRoom = o.ctxSizeOut ?? (ctxIn ? ctxIn.length : 0);
-          let ctxOut = new Uint8Array(0);
-          if (ctxRoom > 0) {
-            const md = new Uint8Array(XDP_MD_SIZE);
-            const dv = new DataView(md.buffer);
+          if (live) return { data: copyOut(o, data, undefined).data, ctx: new Uint8Array(0) };
+          let ctxOut: Uint8Array | undefined;
+          if (ctxIn) {
+            ctxOut = ctxIn.slice();
+            const dv = new DataView(ctxOut.buffer);
             dv.setUint32(XdpMd.data, frame.data - frame.dataMeta, true);
             dv.setUint32(XdpMd.data_end, frame.dataEnd - frame.dataMeta, true);
-            dv.setUint32(XdpMd.ingress_ifindex, ifindex, true);
-            dv.setUint32(XdpMd.rx_queue_index, rxq, true);
-            ctxOut = md.slice(0, Math.min(ctxRoom, XDP_MD_SIZE));
           }
-          const dataRoom = o.dataSizeOut ?? data.length + 4096;
-          if (out.length > dataRoom || (ctxRoom > 0 && ctxRoom < XDP_MD_SIZE)) {
-            throw new ErrnoError('BPF_PROG_TEST_RUN', ERRNO.ENOSPC,
-              `the program produced ${out.length} bytes of data and ${XDP_MD_SIZE} of context; pass larger data_size_out/ctx_size_out`);
-          }
-          return { data: out, ctx: ctxOut };
+          const out = copyOut(o, frame.bytes(), ctxOut);
+          const redirect = retval === XDP_TX ? { kind: 'tx' as const, ifindex: frame.ingressIfindex }
+            : retval === XDP_REDIRECT ? ri.target : undefined;
+          return { ...out, ...(redirect ? { redirect } : {}) };
         },
         release() {
+          host.net.forget(ctx.start);
           frame.release();
-          arena.release(ctx);
+          ctx.release();
         },
       };
     },

@@ -1,0 +1,108 @@
+/*
+ * The kernel/simulator pair for program type and packet helper tests: one program, loaded on both
+ * backends, test-run with the same options, and the outcomes (return value, data out, ctx out, or
+ * the errno of a refused run) compared. The programs are written in the assembler's syntax; every
+ * one has passed the kernel's verifier before the simulator runs it (its own verifier is off).
+ */
+import { KernelBackend, kernelAvailable } from '../../../../src/kernel/index.js';
+import { assemble } from '../../../../src/isa/index.js';
+import type { Insn } from '../../../../src/isa/index.js';
+import { Machine, SimBackend } from '../../../../src/vm/index.js';
+import type { Backend, TestRunOptions, TestRunResult } from '../../../../src/vm/index.js';
+
+const available = kernelAvailable();
+
+/** Why the kernel comparisons are skipped, or undefined when they run. */
+export const kernelSkip: string | undefined = available.ok ? undefined : available.reason;
+
+/** The kernel backend, when bpf() works. */
+export function kernelBackend(): KernelBackend | undefined {
+  return available.ok ? new KernelBackend() : undefined;
+}
+
+/** A simulated backend in checked mode, its verifier off (the kernel's has passed every program). */
+export function simBackend(machine = new Machine()): SimBackend {
+  const opts = { machine, checked: true, verify: false };
+  return new SimBackend(opts);
+}
+
+/** What a test run came to: its results in hex, or the errno it was refused with. */
+export type Outcome = { retval: number; data: string; ctx: string } | { errno: string };
+
+const hex = (u: Uint8Array) => Array.from(u, (b) => b.toString(16).padStart(2, '0')).join('');
+
+/** A program to load: its type, text (or instructions), expected attach type and flags. */
+export interface Case {
+  /** `BPF_PROG_TYPE_*`. */
+  readonly type: number;
+  /** Assembler text, or instructions. */
+  readonly prog: string | readonly Insn[];
+  /** `expected_attach_type`. */
+  readonly eat?: number;
+  /** `prog_flags`. */
+  readonly flags?: number;
+  /** Test-run options. */
+  readonly run: TestRunOptions;
+}
+
+/** Loads a case on a backend and test-runs it; a load refusal throws. */
+export function outcome(b: Backend, c: Case): Outcome {
+  const insns = typeof c.prog === 'string' ? assemble(c.prog).insns : c.prog;
+  const { program } = b.loadProgram({ type: c.type, insns, name: 'pt', expectedAttachType: c.eat ?? 0, flags: c.flags ?? 0 });
+  try {
+    const r: TestRunResult = program.testRun(c.run);
+    return { retval: r.retval, data: hex(r.data), ctx: hex(r.ctx) };
+  } catch (e) {
+    const errno = (e as { errnoName?: string }).errnoName;
+    if (!errno) throw e;
+    return { errno };
+  } finally {
+    program.close();
+  }
+}
+
+/** A case and the two outcomes, for a mismatch message. */
+export interface Compared {
+  readonly kernel: Outcome;
+  readonly sim: Outcome;
+  readonly text: string;
+}
+
+/** Runs a case on both backends. */
+export function compare(kernel: Backend, sim: Backend, c: Case): Compared {
+  const text = typeof c.prog === 'string' ? c.prog.replace(/\s*\n\s*/g, '; ') : `${c.prog.length} insns`;
+  return { kernel: outcome(kernel, c), sim: outcome(sim, c), text };
+}
+
+/** Counts cases and collects the mismatches of a batch, so that one failure message lists them all. */
+export class Tally {
+  compared = 0;
+  readonly mismatches: string[] = [];
+
+  /** Compares a case and records the result. */
+  check(kernel: Backend, sim: Backend, c: Case): void {
+    const r = compare(kernel, sim, c);
+    this.compared++;
+    const k = JSON.stringify(r.kernel);
+    const s = JSON.stringify(r.sim);
+    if (k !== s) this.mismatches.push(`${r.text}\n  kernel ${k.slice(0, 300)}\n  bpfsim ${s.slice(0, 300)}`);
+  }
+}
+
+/** A frame of `len` bytes with a recognisable pattern, an EtherType, and for IPv4 a plausible header. */
+export function frame(len: number, proto = 0x0800): Uint8Array {
+  const d = new Uint8Array(len);
+  for (let i = 0; i < len; i++) d[i] = (i * 7 + 3) & 0xff;
+  if (len >= 14) {
+    d[12] = proto >> 8;
+    d[13] = proto & 0xff;
+  }
+  if (proto === 0x0800 && len >= 34) {
+    d[14] = 0x45;
+    d[15] = 0;
+    d[16] = (len - 14) >> 8;
+    d[17] = (len - 14) & 0xff;
+    d[23] = 17;
+  }
+  return d;
+}
