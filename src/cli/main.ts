@@ -5,6 +5,7 @@ import { asmCommand } from './commands/asm.js';
 import { benchCommand } from './commands/bench.js';
 import { demoCommand } from './commands/demo.js';
 import { disasmCommand } from './commands/disasm.js';
+import { featuresCommand } from './commands/features.js';
 import { inspectCommand } from './commands/inspect.js';
 import { pluginCommand } from './commands/plugin.js';
 import { runCommand } from './commands/run.js';
@@ -13,7 +14,7 @@ import { UsageError } from './usage.js';
 import type { CliIo, Command } from './usage.js';
 
 /** Every subcommand, in the order `bpfsim --help` lists them. */
-export const commands: readonly Command[] = [asmCommand, disasmCommand, inspectCommand, runCommand, verifyCommand, pluginCommand, benchCommand, demoCommand];
+export const commands: readonly Command[] = [asmCommand, disasmCommand, inspectCommand, runCommand, verifyCommand, featuresCommand, pluginCommand, benchCommand, demoCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

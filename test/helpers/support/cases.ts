@@ -73,7 +73,7 @@ export function expectWanted(c: HelperCase, o: CaseOutcome, where: string): void
   want.forEach((w, i) => {
     const v = o.run.u64(i);
     if (typeof w === 'function') expect(w(v, o.run), `${where}: result ${i} = 0x${v.toString(16)}`).toBe(true);
-    else expect(BigInt.asIntN(64, v), `${where}: result ${i}`).toBe(BigInt(w));
+    else expect(BigInt.asIntN(64, v), `${where}: result ${i}`).toBe(BigInt.asIntN(64, BigInt(w)));
   });
 }
 
