@@ -12,12 +12,13 @@ import { MAX_CALL_FRAMES } from '../isa/index.js';
 import { ProgArrayMap } from '../maps/index.js';
 
 /** The parts of a Machine the interpreter uses. */
-export type InterpHost = Pick<Machine, 'arena' | 'helpers' | 'frameTops' | 'maps'> & HelperEnv;
+export type InterpHost = Pick<Machine, 'arena' | 'helpers' | 'kfuncs' | 'frameTops' | 'maps'> & HelperEnv;
 
 /** Mutable run environment of one interpreted executable. */
 export class InterpEnv implements ExecEnv {
   readonly arena: Arena;
   readonly helpers: (HelperImpl | undefined)[];
+  readonly kfuncs: ReadonlyMap<number, HelperImpl>;
   readonly call: { lo: Int32Array; hi: Int32Array; cpu: number; env: HelperEnv } & HelperCall;
   frameTops: Int32Array;
   checked: boolean;
@@ -35,6 +36,7 @@ export class InterpEnv implements ExecEnv {
     this.st = st;
     this.arena = host.arena;
     this.helpers = host.helpers.impls();
+    this.kfuncs = new Map([...host.kfuncs].map(([id, k]) => [id, k.impl]));
     this.call = {
       lo: st.lo, hi: st.hi, cpu: 0, env: host,
       invoke: (fn, a1, a2, a3, a4, a5) => this.invoke(fn, a1, a2, a3, a4, a5),

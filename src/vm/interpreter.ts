@@ -14,6 +14,8 @@ export interface ExecEnv {
   readonly arena: Arena;
   /** Helper implementations indexed by id. */
   readonly helpers: readonly (HelperImpl | undefined)[];
+  /** Kernel function implementations by BTF id. */
+  readonly kfuncs: ReadonlyMap<number, HelperImpl>;
   /** The object passed to helpers; its `lo`/`hi` are the state's registers. */
   readonly call: HelperCall;
   /** r10 for each call depth. */
@@ -244,7 +246,17 @@ export function interpret(code: Int32Array, st: InterpState, env: ExecEnv): numb
           pc = P[b + 3]!;
           continue;
         }
-        case 0x285: fault(env, pc, 'unsupported', `kfunc ${P[b + 2]} cannot be called: no kfunc is defined on this machine`);
+        case 0x285: {
+          const kf = env.kfuncs.get(P[b + 2]!);
+          if (!kf) fault(env, pc, 'unsupported', `kfunc ${P[b + 2]} cannot be called: no kfunc with that BTF id is defined on this machine`);
+          st.pc = pc; st.depth = depth; st.count = count;
+          const r = kf(env.call);
+          count = st.count;
+          if (typeof r === 'number') { L[0] = r | 0; H[0] = Math.floor(r / TWO32) | 0; }
+          else { const u = BigInt.asUintN(64, r); L[0] = Number(u & 0xffffffffn) | 0; H[0] = Number(u >> 32n) | 0; }
+          dv = arena.view;
+          break;
+        }
         case 0x95: {
           if (depth === 0) { st.pc = pc; st.depth = 0; st.count = count; return STOP_EXIT; }
           depth--;
