@@ -31,6 +31,7 @@ export * from './strings.js';
 export * from './printf/index.js';
 export * from './packet.js';
 export * from './packet/index.js';
+export * from './kfuncs.js';
 
 /** Every helper bpfsim implements outside the packet helpers. */
 export const coreHelpers: readonly HelperDef[] = [

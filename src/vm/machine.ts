@@ -3,7 +3,7 @@ import { defaultHelpers } from '../helpers/index.js';
 import { MapRegistry } from '../maps/index.js';
 import type { BpfMap, FdObject, MapEnv, MapSpec, NetDevice } from '../maps/index.js';
 import { SimTask } from '../helpers/index.js';
-import type { AttachPoint, HelperEnv, HelperTable, TaskSpec } from '../helpers/index.js';
+import type { AttachPoint, HelperEnv, HelperTable, KfuncDef, TaskSpec } from '../helpers/index.js';
 import { MAX_BPF_STACK, MAX_CALL_FRAMES } from '../isa/index.js';
 import { VirtualClock } from './clock.js';
 import type { Engine } from './engine.js';
@@ -40,6 +40,8 @@ export interface MachineOptions {
   readonly helpers?: HelperTable;
   /** Start of the virtual clock in ns. */
   readonly clockStartNs?: bigint;
+  /** Kernel functions programs may call, by their BTF id in the target BTF (see `createMachine`). */
+  readonly kfuncs?: ReadonlyMap<number, KfuncDef>;
   /** Extra engines beside the interpreter, e.g. the WebAssembly JIT. */
   readonly engines?: readonly Engine<Machine>[];
   /** The simulated current task (default: pid = tgid = 1000, uid = gid = 0, comm `bpfsim`). */
@@ -62,6 +64,8 @@ export class Machine implements HelperEnv, MapEnv {
   readonly prng: Prng;
   /** The helpers programs on this machine can call. */
   readonly helpers: HelperTable;
+  /** The kfuncs programs on this machine can call, by BTF id. */
+  readonly kfuncs: ReadonlyMap<number, KfuncDef>;
   /** Lines written by `bpf_trace_printk` and friends, oldest first. */
   readonly traceLog: string[] = [];
   /** Engines by name; `interp` is always present. */
@@ -89,6 +93,7 @@ export class Machine implements HelperEnv, MapEnv {
     this.clock = new VirtualClock(opts.clockStartNs);
     this.prng = new Prng(opts.seed ?? 1);
     this.helpers = opts.helpers ?? defaultHelpers();
+    this.kfuncs = opts.kfuncs ?? new Map();
     this.maps = new MapRegistry(this);
     this.task = new SimTask(this.arena, opts.task);
     this.engines.set(interpreter.name, interpreter);
