@@ -11,8 +11,11 @@ export function progTypeArg(name: string): number {
   return t;
 }
 
-/** A backend for an engine name: `kernel` is the running kernel, anything else a simulated engine. */
-export function backendFor(engine: string): Backend {
+/**
+ * A backend for an engine name: `kernel` is the running kernel, anything else a simulated engine
+ * (which verifies programs at load unless `verify` is false, and then runs them checked).
+ */
+export function backendFor(engine: string, verify = true): Backend {
   if (engine === 'kernel') {
     const ok = kernelAvailable();
     if (!ok.ok) throw new UsageError(`the kernel backend is unavailable: ${ok.reason}`);
@@ -22,5 +25,5 @@ export function backendFor(engine: string): Backend {
   if (!machine.engines.has(engine)) {
     throw new UsageError(`unknown engine '${engine}' (available: ${[...machine.engines.keys(), 'kernel'].join(', ')})`);
   }
-  return new SimBackend({ machine, engine });
+  return new SimBackend({ machine, engine, verify, checked: !verify });
 }

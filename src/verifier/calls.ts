@@ -94,6 +94,14 @@ function typeError(regno: number, reg: RegState, expected: string): never {
   fail(EACCES, `R${regno} type=${regTypeName(reg.type, reg.flags)} expected=${expected}`);
 }
 
+/** ARG_PTR_TO_CONST_STR: a NUL-terminated string at a known offset of a frozen read-only map. */
+function constStr(reg: RegState, regno: number): void {
+  if (reg.type !== RegType.MAP_VALUE || !reg.map?.frozenValue) fail(EACCES, `R${regno} does not point to a readonly map'`);
+  if (reg.s.mlo !== 0 || reg.s.mhi !== 0) fail(EACCES, `R${regno} is not a constant address'`);
+  const start = reg.off + reg.s.vlo;
+  if (reg.map.frozenValue.indexOf(0, start) < 0) fail(EACCES, 'string is not zero-terminated');
+}
+
 /** check_func_arg: argument `arg` (0-based) of the helper, in register arg + 1. */
 function checkArg(env: Env, id: number, proto: HelperProto, arg: number, meta: CallMeta): void {
   const regno = arg + 1;
@@ -113,7 +121,7 @@ function checkArg(env: Env, id: number, proto: HelperProto, arg: number, meta: C
     if (smin < 0n) fail(EACCES, `R${regno} min value is negative, either use unsigned or 'var &= const'`);
     if (umin === 0n && t === 'const_size') fail(EACCES, `R${regno} invalid zero-sized read: u64=[${umin},${umax}]`);
     if (umax >= BPF_MAX_VAR_SIZ) fail(EACCES, `R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
-    const write = proto.args[arg - 1] === 'uninit_mem';
+    const write = proto.args[arg - 1] === 'uninit_mem' || proto.args[arg - 1] === 'writable_mem_or_null';
     const memReg = env.reg(regno - 1);
     if (write && memReg.type === RegType.STACK && reg.s.mlo === 0 && reg.s.mhi === 0) {
       helperMemAccess(env, regno - 1, Number(umax), true, t === 'const_size_or_zero');
@@ -125,7 +133,7 @@ function checkArg(env: Env, id: number, proto: HelperProto, arg: number, meta: C
     return;
   }
   if (isPktPtr(reg) && !(PKT_TYPES.includes(env.opts.progType) && env.helpers.pktAccess(id))) fail(EACCES, 'helper access to the packet is not allowed');
-  if (t === 'mem_or_null' && isNullScalar(reg)) return;
+  if ((t === 'mem_or_null' || t === 'writable_mem_or_null') && isNullScalar(reg)) return;
   switch (t) {
     case 'const_map_ptr':
       if (reg.type !== RegType.CONST_MAP) typeError(regno, reg, 'map_ptr');
@@ -147,6 +155,10 @@ function checkArg(env: Env, id: number, proto: HelperProto, arg: number, meta: C
     case 'map_value':
     case 'uninit_map_value':
     case 'mem':
+    case 'mem_or_null':
+    case 'writable_mem_or_null':
+    case 'long':
+    case 'int':
     case 'uninit_mem': {
       const memOk = reg.type === RegType.STACK || isPktPtr(reg) || reg.type === RegType.MAP_KEY || reg.type === RegType.MAP_VALUE ||
         (reg.type === RegType.MEM && (reg.flags & MAYBE_NULL) === 0 && ((reg.flags & RDONLY) === 0 || t === 'mem'));
@@ -157,10 +169,18 @@ function checkArg(env: Env, id: number, proto: HelperProto, arg: number, meta: C
         helperMemAccess(env, regno, size, t === 'uninit_map_value', false);
         if (t === 'map_key' && (meta.map.type === 2 || meta.map.type === 6)) meta.constKey = constantKey(env, reg, size);
       }
+      if (t === 'long' || t === 'int') {
+        const size = t === 'long' ? 8 : 4;
+        helperMemAccess(env, regno, size, true, false);
+        if (reg.type === RegType.STACK) { meta.rawRegno = regno; meta.rawSize = size; }
+      }
       return;
     }
+    case 'const_str':
+      constStr(reg, regno);
+      return;
     default:
-      fail(EINVAL, `bpfsim cannot check helper arguments of type '${t}' yet`);
+      fail(EINVAL, `helper arguments of type '${t}'${t === 'func' ? ' (callbacks)' : ''} are not supported by bpfsim's verifier yet`);
   }
 }
 

@@ -2,43 +2,41 @@
  * Context access, pluggable per program type: a `CtxAccessTable` answers the kernel's
  * `is_valid_access` for one program type (may a load or store of `size` bytes at `off` touch the
  * context, and does a load give a scalar or a packet pointer). The verifier takes the table from
- * its options; `ctxAccessTable` gives the tables bpfsim has, keyed by program type. A type without
- * a table has every context access refused with a message that says so, rather than guessed.
+ * its options; by default `ctxAccessTable` reads the context layouts of the program-type layer
+ * (measured on Linux 6.18). A type without a layout has every context access refused with a
+ * message that says so, rather than guessed.
  */
-import { XdpMd, XDP_MD_SIZE } from '../vm/progtypes/xdp.js';
-import { BPF_PROG_TYPE_XDP, BPF_XDP_DEVMAP } from '../uapi.js';
+import { ctxAccess, type CtxPtr } from '../vm/progtypes/ctx/access.js';
+import { ctxLayout } from '../vm/progtypes/ctx/layouts.js';
 import { RegType } from './regState.js';
 
-/** What a context load yields: a scalar, or one of the packet pointers. */
-export type CtxFieldType = typeof RegType.SCALAR | typeof RegType.PKT | typeof RegType.PKT_META | typeof RegType.PKT_END;
+/**
+ * What a context access gives: a scalar or a packet pointer; `null` for a pointer field the
+ * verifier does not track yet (sockets, flow keys).
+ */
+export type CtxFieldType = typeof RegType.SCALAR | typeof RegType.PKT | typeof RegType.PKT_META | typeof RegType.PKT_END | null;
 
 /** is_valid_access for one program type. */
 export interface CtxAccessTable {
-  /** Size of the context structure in bytes. */
-  readonly size: number;
   /**
-   * The type a load of `size` bytes at `off` gives (or, for a store, any value when it is
-   * allowed), or undefined when the kernel refuses the access.
+   * The type a load of `size` bytes at `off` gives (any type when a store is allowed), or
+   * undefined when the kernel refuses the access.
    */
   access(off: number, size: number, write: boolean, expectedAttachType: number): CtxFieldType | undefined;
 }
 
-/** xdp_is_valid_access (Linux 6.18): 4-byte reads only, egress_ifindex for devmap programs only. */
-export const xdpCtxAccess: CtxAccessTable = {
-  size: XDP_MD_SIZE,
-  access(off, size, write, expectedAttachType) {
-    if (off === XdpMd.egress_ifindex && expectedAttachType !== BPF_XDP_DEVMAP) return undefined;
-    if (write || off < 0 || off >= XDP_MD_SIZE || size !== 4 || off % 4 !== 0) return undefined;
-    if (off === XdpMd.data) return RegType.PKT;
-    if (off === XdpMd.data_meta) return RegType.PKT_META;
-    if (off === XdpMd.data_end) return RegType.PKT_END;
-    return RegType.SCALAR;
-  },
-};
+const PTR_TYPES: Readonly<Partial<Record<CtxPtr, CtxFieldType>>> = { pkt: RegType.PKT, pkt_end: RegType.PKT_END, pkt_meta: RegType.PKT_META };
 
-const TABLES: ReadonlyMap<number, CtxAccessTable> = new Map([[BPF_PROG_TYPE_XDP, xdpCtxAccess]]);
-
-/** The context access table bpfsim has for a program type, if any. */
+/** The context access table of a program type, from its context layout, or undefined when bpfsim has none. */
 export function ctxAccessTable(progType: number): CtxAccessTable | undefined {
-  return TABLES.get(progType);
+  if (!ctxLayout(progType)) return undefined;
+  return {
+    access(off, size, write, attach) {
+      const layout = ctxLayout(progType, attach);
+      const f = layout && ctxAccess(layout, off, size, write);
+      if (!f) return undefined;
+      if (!f.ptr || write || size !== f.size) return RegType.SCALAR;
+      return PTR_TYPES[f.ptr] ?? null;
+    },
+  };
 }

@@ -25,7 +25,7 @@ export interface VerifyOptions {
   readonly logLevel?: number;
   /** Whether the license is GPL-compatible (default true). */
   readonly gpl?: boolean;
-  /** Helper prototypes (default: `builtinHelperProtos`). */
+  /** Helper prototypes (default: `defaultHelperProtos()`). */
   readonly helpers?: HelperProtoSource;
   /** Context access rules (default: `ctxAccessTable(progType)`; null: none). */
   readonly ctxAccess?: CtxAccessTable | null;

@@ -1,14 +1,11 @@
 /**
- * Where the verifier finds helper prototypes. `HelperProtoSource` is the interface it consumes:
- * a prototype per helper id, and whether a program type may call it. Until the helper table
- * carries prototypes and allow-lists, `builtinHelperProtos` answers for the helpers below, with
- * prototypes as Linux 6.18 declares them and the program types that may call them (measured on
- * 6.18); any other helper is refused with a message naming it.
+ * Where the verifier finds helper prototypes. `HelperProtoSource` is the interface it consumes: a
+ * prototype per helper id, whether a program type may call it, and whether it may be given packet
+ * pointers. `helperTableProtos` answers from a helper table (the prototypes and the per-type rules
+ * the helper layer keeps, measured on Linux 6.18); `defaultHelperProtos` from bpfsim's default
+ * table. Helpers the table lacks have no prototype, and the verifier refuses calls to them.
  */
-import type { HelperProto } from '../helpers/proto.js';
-import {
-  BPF_PROG_TYPE_CGROUP_SKB, BPF_PROG_TYPE_SCHED_ACT, BPF_PROG_TYPE_SCHED_CLS, BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_XDP,
-} from '../uapi.js';
+import { defaultHelpers, helperAllowed, type HelperProto, type HelperTable } from '../helpers/index.js';
 
 /** Prototypes and program-type restrictions of helpers, as the verifier consumes them. */
 export interface HelperProtoSource {
@@ -20,47 +17,25 @@ export interface HelperProtoSource {
   pktAccess(id: number): boolean;
 }
 
-const SKB = [BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_SCHED_CLS, BPF_PROG_TYPE_SCHED_ACT, BPF_PROG_TYPE_CGROUP_SKB];
-const NET = [...SKB, BPF_PROG_TYPE_XDP];
-const TC_XDP = [BPF_PROG_TYPE_SCHED_CLS, BPF_PROG_TYPE_SCHED_ACT, BPF_PROG_TYPE_XDP];
+/** Helpers declared with `pkt_access = true` in Linux 6.18 (map operations, checksums, skb loads). */
+const PKT_ACCESS = new Set([1, 2, 3, 87, 88, 89, 28, 26, 40, 9, 10, 11, 68, 164, 195]);
 
-interface Entry {
-  readonly proto: HelperProto;
-  readonly types: readonly number[];
-  readonly pktAccess: boolean;
+/** A source reading the prototypes and program-type rules of a helper table. */
+export function helperTableProtos(table: HelperTable): HelperProtoSource {
+  return {
+    proto: (id) => table.get(id)?.proto,
+    allowed: (id, progType) => helperAllowed(progType, id) ?? table.get(id)?.proto !== undefined,
+    pktAccess: (id) => PKT_ACCESS.has(id),
+  };
 }
 
-const p = (ret: HelperProto['ret'], args: HelperProto['args'], types: readonly number[], extra: Partial<HelperProto> = {}, pktAccess = false): Entry =>
-  ({ proto: { ret, args, ...extra }, types, pktAccess });
+let defaults: HelperProtoSource | undefined;
 
-const BUILTIN: ReadonlyMap<number, Entry> = new Map<number, Entry>([
-  [1, p('map_value_or_null', ['const_map_ptr', 'map_key'], NET, {}, true)],
-  [2, p('integer', ['const_map_ptr', 'map_key', 'map_value', 'anything'], NET, {}, true)],
-  [3, p('integer', ['const_map_ptr', 'map_key'], NET, {}, true)],
-  [5, p('integer', [], NET)],
-  [6, p('integer', ['mem', 'const_size'], NET, { gplOnly: true })],
-  [7, p('integer', [], NET)],
-  [8, p('integer', [], NET)],
-  [12, p('void', ['ctx', 'const_map_ptr', 'anything'], NET)],
-  [14, p('integer', [], NET)],
-  [16, p('integer', ['uninit_mem', 'const_size'], NET)],
-  [23, p('integer', ['anything', 'anything'], TC_XDP)],
-  [44, p('integer', ['ctx', 'anything'], [BPF_PROG_TYPE_XDP], { changesPktData: true })],
-  [51, p('integer', ['const_map_ptr', 'anything', 'anything'], [BPF_PROG_TYPE_XDP])],
-  [54, p('integer', ['ctx', 'anything'], [BPF_PROG_TYPE_XDP], { changesPktData: true })],
-  [65, p('integer', ['ctx', 'anything'], [BPF_PROG_TYPE_XDP], { changesPktData: true })],
-  [130, p('integer', ['const_map_ptr', 'mem', 'const_size_or_zero', 'anything'], NET)],
-  [131, p('ringbuf_mem_or_null', ['const_map_ptr', 'const_alloc_size_or_zero', 'anything'], NET)],
-  [132, p('void', ['ringbuf_mem', 'anything'], NET)],
-  [133, p('void', ['ringbuf_mem', 'anything'], NET)],
-]);
-
-/** The prototypes bpfsim's verifier knows until the helper table carries them. */
-export const builtinHelperProtos: HelperProtoSource = {
-  proto: (id) => BUILTIN.get(id)?.proto,
-  allowed: (id, progType) => BUILTIN.get(id)?.types.includes(progType) ?? false,
-  pktAccess: (id) => BUILTIN.get(id)?.pktAccess ?? false,
-};
+/** The prototypes of bpfsim's default helper table (made once; it is never changed). */
+export function defaultHelperProtos(): HelperProtoSource {
+  defaults ??= helperTableProtos(defaultHelpers());
+  return defaults;
+}
 
 /** Map types a helper accepts, where it restricts them (check_map_func_compatibility). */
 const FUNC_MAPS: ReadonlyMap<number, readonly number[]> = new Map([
@@ -70,7 +45,7 @@ const FUNC_MAPS: ReadonlyMap<number, readonly number[]> = new Map([
 /** Helpers a map type may be passed to, where it restricts them. */
 const MAP_FUNCS: ReadonlyMap<number, readonly number[]> = new Map([
   [3, [12]], [4, [25, 22, 55]], [27, [130, 131, 134]], [14, [51, 1]], [16, [51]], [17, [51, 1, 3]], [25, [51, 1]],
-  [22, [87, 88, 89]], [23, [87, 88, 89]], [30, [88, 89]],
+  [22, [87, 88, 89]], [23, [87, 88, 89]], [30, [87, 89]],
 ]);
 
 /** Whether helper `func` may take a map of type `mapType`. */

@@ -12,9 +12,10 @@ export * from './bench.js';
 export { RegState, RegType, MAYBE_NULL, RDONLY, RINGBUF, regTypeName, formatReg, type MapInfo } from './regState.js';
 export { FuncState, VerifierState, Slot, formatState } from './state.js';
 export { VerifierError } from './log.js';
-export { ctxAccessTable, xdpCtxAccess, type CtxAccessTable, type CtxFieldType } from './ctxAccess.js';
-export { builtinHelperProtos, type HelperProtoSource } from './helperProtos.js';
+export { ctxAccessTable, type CtxAccessTable, type CtxFieldType } from './ctxAccess.js';
+export { defaultHelperProtos, helperTableProtos, type HelperProtoSource } from './helperProtos.js';
 export {
   verifyProgram, COMPLEXITY_LIMIT_INSNS, type VerifyOptions, type VerifyProgramOptions, type VerifyResult, type VerifyError,
   type VerifyStats,
 } from './verify.js';
+export { VerifierRejectedError, mapInfoOf, verifyLoad } from './load.js';

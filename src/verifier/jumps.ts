@@ -13,7 +13,7 @@ import { boundsViolation, markUnbounded } from './scalar.js';
 import { type Env, SRC_OP, constReg } from './env.js';
 import { collectLinked, sameRegsIn, syncLinked } from './ids.js';
 import { fail } from './log.js';
-import { MAYBE_NULL, RegState, RegType, isPktPtr, isPointer } from './regState.js';
+import { MAYBE_NULL, RegState, RegType, isPktPtr, isPointer, markRegUnknown } from './regState.js';
 import type { VerifierState } from './state.js';
 
 const AT_PKT_END = -1;
@@ -121,6 +121,12 @@ function markPtrOrNull(st: VerifierState, id: number, isNull: boolean): void {
     }
     r.flags &= ~MAYBE_NULL;
     r.id = 0;
+    if (r.type === RegType.MAP_VALUE && r.map?.inner) {
+      r.type = RegType.CONST_MAP;
+      r.map = r.map.inner;
+    } else if (r.type === RegType.MAP_VALUE && r.map && [15, 17, 18].includes(r.map.type)) {
+      markRegUnknown(r);
+    }
   }
   if (isNull) st.refs = st.refs.filter((ref) => ref.id !== id);
 }

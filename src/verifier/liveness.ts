@@ -6,7 +6,7 @@
  */
 import {
   BPF_ALU, BPF_ALU64, BPF_ATOMIC, BPF_CALL, BPF_CMPXCHG, BPF_END, BPF_EXIT, BPF_FETCH, BPF_IMM, BPF_JA,
-  BPF_JCOND, BPF_JMP, BPF_JMP32, BPF_K, BPF_LD, BPF_LDX, BPF_MEM, BPF_MEMSX, BPF_MOV, BPF_PSEUDO_CALL, BPF_ST,
+  BPF_JCOND, BPF_JMP, BPF_JMP32, BPF_K, BPF_LD, BPF_LDX, BPF_MEM, BPF_MEMSX, BPF_MOV, BPF_ST,
   BPF_STX, BPF_X, LD_IMM64, disasmInsn, insnClass, insnMode, insnOp, insnSrc, type Insn,
 } from '../isa/index.js';
 import type { HelperProtoSource } from './helperProtos.js';
@@ -92,15 +92,4 @@ export function formatLiveness(insns: readonly Insn[], live: Uint16Array, subpro
     if (insns[i]!.code === LD_IMM64) i++;
   }
   return lines.join('\n') + '\n';
-}
-
-/** Whether the instruction at `i` is a call to a BPF function (not a helper). */
-export function isPseudoCall(ins: Insn): boolean {
-  return ins.code === (BPF_JMP | BPF_CALL) && ins.src === BPF_PSEUDO_CALL;
-}
-
-/** The classes that write a register with an ALU operation. */
-export function isAluClass(code: number): boolean {
-  const cls = insnClass(code);
-  return cls === BPF_ALU || cls === BPF_ALU64;
 }

@@ -117,10 +117,11 @@ function ctxAccess(env: Env, regno: number, off: number, size: number, write: bo
   const reg = env.reg(regno);
   checkPtrOffReg(reg, regno, false);
   if (!env.ctx) {
-    fail(EACCES, `bpfsim has no context access rules for program type ${env.opts.progType} yet: cannot check the access off=${off} size=${size}`);
+    fail(EACCES, `context access (off=${off} size=${size}) is not supported by bpfsim's verifier for program type ${env.opts.progType} yet`);
   }
   const type = env.ctx.access(off, size, write, env.opts.expectedAttachType ?? 0);
   if (type === undefined) fail(EACCES, `invalid bpf_context access off=${off} size=${size}`);
+  if (type === null) fail(EACCES, `context pointer field off=${off} (a socket or flow keys pointer) is not supported by bpfsim's verifier yet`);
   if (!write && dst) {
     if (type === RegType.SCALAR) markRegUnknown(dst);
     else markPtr(dst, type);

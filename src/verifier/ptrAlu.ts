@@ -38,12 +38,12 @@ function checkSaneOffset(reg: RegState, type: number, flags: number): void {
   const name = regTypeName(type, flags);
   const val = s64(reg.s.vhi, reg.s.vlo);
   if (tnumIsConst(reg.s) && (val >= BPF_MAX_VAR_OFF || val <= -BPF_MAX_VAR_OFF)) {
-    fail(ERRNO.EACCES, `math between ${name} pointer and ${val} is not allowed`);
+    fail(ERRNO.EINVAL, `math between ${name} pointer and ${val} is not allowed`);
   }
-  if (reg.off >= 1 << 29 || reg.off <= -(1 << 29)) fail(ERRNO.EACCES, `${name} pointer offset ${reg.off} is not allowed`);
+  if (reg.off >= 1 << 29 || reg.off <= -(1 << 29)) fail(ERRNO.EINVAL, `${name} pointer offset ${reg.off} is not allowed`);
   const smin = s64(reg.s.sminHi, reg.s.sminLo);
-  if (smin === S64_MIN) fail(ERRNO.EACCES, `math between ${name} pointer and register with unbounded min value is not allowed`);
-  if (smin >= BPF_MAX_VAR_OFF || smin <= -BPF_MAX_VAR_OFF) fail(ERRNO.EACCES, `value ${smin} makes ${name} pointer be out of bounds`);
+  if (smin === S64_MIN) fail(ERRNO.EINVAL, `math between ${name} pointer and register with unbounded min value is not allowed`);
+  if (smin >= BPF_MAX_VAR_OFF || smin <= -BPF_MAX_VAR_OFF) fail(ERRNO.EINVAL, `value ${smin} makes ${name} pointer be out of bounds`);
 }
 
 function fitsS32(v: bigint): boolean {

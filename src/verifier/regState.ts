@@ -39,6 +39,8 @@ export interface MapInfo {
   readonly flags: number;
   /** For a frozen read-only array (`.rodata`): its value, which the verifier reads as constants. */
   readonly frozenValue?: Uint8Array;
+  /** For a map of maps: what its inner maps are. */
+  readonly inner?: MapInfo;
 }
 
 const BASE_NAMES = ['?', 'scalar', 'ctx', 'map_ptr', 'map_value', 'map_key', 'fp', 'pkt_meta', 'pkt', 'pkt_end', 'mem', 'func'];

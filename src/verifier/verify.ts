@@ -17,7 +17,7 @@ import { checkCall, checkExit } from './calls.js';
 import { checkStructure } from './cfg.js';
 import { ctxAccessTable } from './ctxAccess.js';
 import { Env, type VerifyOptions } from './env.js';
-import { builtinHelperProtos } from './helperProtos.js';
+import { defaultHelperProtos } from './helperProtos.js';
 import { checkLdAbs, checkLdImm64, checkLdx, checkSt, checkStx } from './insnMem.js';
 import { checkCondJmp } from './jumps.js';
 import { formatLiveness, liveRegisters } from './liveness.js';
@@ -309,7 +309,7 @@ function checkStackDepth(env: Env): void {
 
 /** Verifies a program as Linux's verifier would for a privileged load; never throws for a bad program. */
 export function verifyProgram(insns: readonly Insn[], opts: VerifyProgramOptions): VerifyResult {
-  const helpers = opts.helpers ?? builtinHelperProtos;
+  const helpers = opts.helpers ?? defaultHelperProtos();
   const ctx = opts.ctxAccess === null ? undefined : opts.ctxAccess ?? ctxAccessTable(opts.progType);
   let shape;
   let walker: Walker | undefined;

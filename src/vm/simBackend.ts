@@ -11,6 +11,7 @@ import { Machine } from './machine.js';
 import type { Program } from './program.js';
 import { DEFAULT_BUDGET } from './rawRun.js';
 import { testRun } from './testRun.js';
+import { verifyLoad } from '../verifier/index.js';
 import { progTypeName } from './progtypes/names.js';
 import type { RunMode } from './progtypes/types.js';
 import { BPF_F_TEST_RUN_ON_CPU } from '../uapi.js';
@@ -25,6 +26,8 @@ export interface SimBackendOptions {
   readonly checked?: boolean;
   /** Instruction budget per run (default 100,000,000). */
   readonly budget?: number;
+  /** Run bpfsim's verifier at load and refuse what Linux would refuse (default true). */
+  readonly verify?: boolean;
 }
 
 /** A program loaded on the simulated kernel. */
@@ -99,6 +102,8 @@ export class SimBackend implements Backend {
   readonly checked: boolean;
   /** Instruction budget per run. */
   readonly budget: number;
+  /** Whether loads are verified. */
+  readonly verify: boolean;
   private readonly owned: { close(): void }[] = [];
 
   constructor(opts: SimBackendOptions = {}) {
@@ -106,6 +111,7 @@ export class SimBackend implements Backend {
     this.engine = opts.engine ?? 'interp';
     this.checked = opts.checked ?? false;
     this.budget = opts.budget ?? DEFAULT_BUDGET;
+    this.verify = opts.verify ?? true;
     this.machine.engine(this.engine);
   }
 
@@ -121,6 +127,7 @@ export class SimBackend implements Backend {
 
   loadProgram(spec: ProgramLoadSpec): LoadResult {
     checkHelperCalls(this.machine.helpers, spec.insns, spec.type, spec.license);
+    const verdict = this.verify ? verifyLoad(spec, this.machine.helpers) : undefined;
     const { insns, maps } = resolveMapRefs(spec);
     const program = this.machine.loadProgram({
       insns, name: spec.name ?? 'prog', allowCallx: false, type: spec.type,
@@ -134,7 +141,7 @@ export class SimBackend implements Backend {
     }
     const sim = new SimProgram(this, program, maps);
     this.owned.push(sim);
-    return { program: sim, log: '' };
+    return { program: sim, log: verdict?.log ?? '', ...(verdict ? { verifiedInsns: verdict.stats.processed } : {}) };
   }
 
   close(): void {

@@ -80,9 +80,3 @@ describe.skipIf(!available.ok)('bpfsim and the kernel backend', () => {
     expect(r.out).toMatch(/verdict: rejected \(errno 13\)\n$/);
   });
 });
-
-test('verify without --backend kernel says what is available', async () => {
-  const r = await cli(['verify', xdp]);
-  expect(r.code).toBe(2);
-  expect(r.err).toMatch(/use --backend kernel/);
-});

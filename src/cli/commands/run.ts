@@ -6,6 +6,7 @@ import { UsageError, int, parseFlags, str } from '../usage.js';
 import type { Command, Parsed } from '../usage.js';
 import type { Insn } from '../../isa/index.js';
 import type { CliIo } from '../usage.js';
+import { VerifierRejectedError } from '../../verifier/index.js';
 
 function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
@@ -37,9 +38,16 @@ function runRawMode(p: Parsed, io: CliIo, insns: Insn[], name: string, engine: s
 /** Program-type mode: a BPF_PROG_TEST_RUN on the chosen backend. */
 function runTyped(p: Parsed, io: CliIo, insns: Insn[], name: string, engine: string): number {
   const type = progTypeArg(str(p, 'type')!);
-  const backend = backendFor(engine);
+  const backend = backendFor(engine, !p.values['no-verify']);
   try {
-    const { program } = backend.loadProgram({ type, insns, name });
+    let program;
+    try {
+      program = backend.loadProgram({ type, insns, name }).program;
+    } catch (e) {
+      if (!(e instanceof VerifierRejectedError)) throw e;
+      io.err(e.log + `bpfsim run: the verifier rejects the program (errno ${e.errno}); --no-verify runs it in checked mode\n`);
+      return 1;
+    }
     const packet = str(p, 'packet') ?? str(p, 'mem');
     const ctx = str(p, 'ctx-in');
     const r = program.testRun({
@@ -68,7 +76,7 @@ export const runCommand: Command = {
   summary: 'run a program (assembly or bytecode): raw like uBPF, or as a program type',
   usage: `usage: bpfsim run FILE [--mem HEX|@FILE] [--engine interp|jit|kernel] [--repeat N] [--budget N]
                   [--dialect llvm|ubpf] [--json]
-       bpfsim run FILE --type T [--packet HEX|@FILE] [--ctx-in HEX|@FILE] [--engine interp|jit|kernel]
+       bpfsim run FILE --type T [--packet HEX|@FILE] [--ctx-in HEX|@FILE] [--engine interp|jit|kernel] [--no-verify]
                   [--repeat N] [--json]
 
 Without --type, runs FILE as uBPF does: r1 points at a copy of the input memory, r2 holds its
@@ -76,15 +84,16 @@ length, and the result is r0. Raw runs are unverified, so every memory access is
 Prints r0, the instructions executed and the time per run (averaged over --repeat runs). --json
 prints one object: {"r0":"0x…","insns":N,"ns_per_run":X}.
 
-With --type (xdp, socket_filter, sched_cls, … as the kernel names them), test-runs FILE as that
-program type, the way BPF_PROG_TEST_RUN does, on the packet and context given; --engine kernel
+With --type (xdp, socket_filter, sched_cls, … as the kernel names them), verifies FILE as Linux
+would (a rejected program is not run: its log is printed; --no-verify runs it anyway, checked),
+then test-runs it as that program type, the way BPF_PROG_TEST_RUN does, on the packet and context given; --engine kernel
 runs it on the running kernel. Prints retval, data out and context out; --json prints
 {"retval":N,"data_out":"hex","ctx_out":"hex","ns_per_run":X}.`,
   run(argv, io) {
     const p = parseFlags('run', argv, {
       mem: { type: 'string' }, engine: { type: 'string' }, repeat: { type: 'string' },
       budget: { type: 'string' }, dialect: { type: 'string' }, json: { type: 'boolean' },
-      type: { type: 'string' }, packet: { type: 'string' }, 'ctx-in': { type: 'string' },
+      type: { type: 'string' }, packet: { type: 'string' }, 'ctx-in': { type: 'string' }, 'no-verify': { type: 'boolean' },
     });
     if (p.values['help']) return io.out(runCommand.usage + '\n'), 0;
     const [file, ...extra] = p.positionals;

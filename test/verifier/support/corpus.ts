@@ -1,0 +1,38 @@
+/**
+ * Reads test/verifier/corpus.txt: cases of `=== rule: what`, `expect: accept` or
+ * `expect: reject ERRNO message`, an optional `type: T`, then the program's assembly.
+ */
+import { readFileSync } from 'node:fs';
+import { assemble, type Insn } from '../../../src/isa/index.js';
+import { progTypeByName } from '../../../src/vm/index.js';
+
+/** One corpus case. */
+export interface CorpusCase {
+  readonly name: string;
+  readonly type: number;
+  readonly ok: boolean;
+  readonly errno: number;
+  readonly message: string;
+  readonly insns: Insn[];
+}
+
+/** Every case of the corpus file. */
+export function readCorpus(path: string): CorpusCase[] {
+  const text = readFileSync(path, 'utf8');
+  return text.split(/^=== /m).slice(1).map((block) => {
+    const [head, ...rest] = block.split('\n');
+    let expect = '';
+    let type = 'xdp';
+    const body: string[] = [];
+    for (const line of rest) {
+      if (line.startsWith('expect: ')) expect = line.slice(8);
+      else if (line.startsWith('type: ')) type = line.slice(6);
+      else body.push(line);
+    }
+    const m = /^reject (\d+) (.*)$/.exec(expect);
+    return {
+      name: head!.trim(), type: progTypeByName(type)!, ok: expect === 'accept', errno: m ? Number(m[1]) : 0, message: m ? m[2]! : '',
+      insns: assemble(body.join('\n')).insns,
+    };
+  });
+}
