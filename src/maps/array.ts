@@ -143,9 +143,11 @@ export class ArrayMap extends BpfMap {
     return this.genericUpdateBatch(keys, values, opts);
   }
 
+  /** array_map_update_elem's checks, in its order: unknown flags, the index, NOEXIST, then BPF_F_LOCK without a lock. */
   private checkUpdate(index: number, flags: number): number {
-    if (flags & BPF_F_LOCK || flags > BPF_EXIST) return -EINVAL;
+    if ((flags & ~BPF_F_LOCK) > BPF_EXIST || flags > 0xffffffff) return -EINVAL;
     if (index >= this.maxEntries) return -E2BIG;
-    return flags === BPF_NOEXIST ? -EEXIST : 0;
+    if (flags & BPF_NOEXIST) return -EEXIST;
+    return flags & BPF_F_LOCK ? -EINVAL : 0;
   }
 }

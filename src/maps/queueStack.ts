@@ -80,9 +80,12 @@ export class QueueStackMap extends BpfMap {
     return err || this.read(this.valueScratch, this.valueSize);
   }
 
-  /** Copies the next element (oldest for a queue, newest for a stack) to `valueAddr`. */
+  /** Copies the next element (oldest for a queue, newest for a stack) to `valueAddr`; an empty map zeroes it, as the kernel does. */
   private take(valueAddr: number, remove: boolean): number {
-    if (this.head === this.tail) return -ENOENT;
+    if (this.head === this.tail) {
+      this.arena.u8.fill(0, valueAddr, valueAddr + this.valueSize);
+      return -ENOENT;
+    }
     const stack = this.type === BPF_MAP_TYPE_STACK;
     const index = stack ? (this.head - 1 + this.slots) % this.slots : this.tail;
     const src = this.base + index * this.valueSize;

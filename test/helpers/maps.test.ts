@@ -136,6 +136,24 @@ const cases: HelperCase[] = [
     compareMaps: true,
   },
   {
+    // Regressions found by the random differential: pop and peek of an empty queue zero the buffer;
+    // an array update checks the index before BPF_F_LOCK, and NOEXIST before it too.
+    name: 'an empty queue zeroes the buffer of pop and peek',
+    maps: [{ type: U.BPF_MAP_TYPE_QUEUE, keySize: 0, valueSize: 8, maxEntries: 2 }],
+    body: [
+      st(-8, 0x5555n), call('bpf_map_pop_elem', ['r1 = map[idx:0]', fp(2, -8)], 0), 'r1 = *(u64 *)(r10 -8)', '*(u64 *)(r7 +8) = r1',
+      st(-8, 0x5555n), call('bpf_map_peek_elem', ['r1 = map[idx:0]', fp(2, -8)], 2), 'r1 = *(u64 *)(r10 -8)', '*(u64 *)(r7 +24) = r1',
+    ].join('\n'),
+    want: [ENOENT, 0, ENOENT, 0],
+  },
+  {
+    name: 'array updates with BPF_F_LOCK: the index and NOEXIST are checked first',
+    maps: [ARRAY4],
+    body: [st(-8, 9, 'u32'), st(-12, 1, 'u32'), st(-24, 1n), update(0, -8, -24, U.BPF_F_LOCK, 0),
+      update(0, -12, -24, U.BPF_F_LOCK | U.BPF_NOEXIST, 1), update(0, -12, -24, U.BPF_F_LOCK | U.BPF_EXIST, 2)].join('\n'),
+    want: [E2BIG, EEXIST, EINVAL],
+  },
+  {
     name: 'a queue refuses keyed operations',
     maps: [{ type: U.BPF_MAP_TYPE_QUEUE, keySize: 0, valueSize: 8, maxEntries: 2 }],
     body: [st(-8, 1n), call('bpf_map_push_elem', ['r1 = map[idx:0]', fp(2, -8), imm(3, 1n << 40n)], 0)].join('\n'),

@@ -134,7 +134,7 @@ describe('bpf_snprintf', () => {
 describe('bpf_trace_printk and bpf_trace_vprintk', () => {
   const marker = `bpfsim${process.pid}x${Date.now() % 100000}:`;
   const trace = kernel ? traceFile() : undefined;
-  if (kernel && !trace) console.log('trace_printk texts are compared with bpfsim only: tracefs is not mounted');
+  if (kernel && !trace) console.log('trace_printk texts are compared with bpfsim only: tracefs is not mounted or not tracing');
 
   /** trace_printk(fmt on the stack at r10-64, size, a1, a2, a3): r0 to `slot`. */
   const printk = (fmt: string, args: readonly Arg[], slot: number, size?: number): string => {

@@ -5,14 +5,14 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 
-/** The trace file of a mounted tracefs, or undefined (tracefs is not mounted). */
+/** The trace file of a mounted tracefs that is tracing, or undefined (not mounted, or tracing_on is 0). */
 export function traceFile(): string | undefined {
   if (!existsSync('/proc/mounts')) return undefined;
   for (const line of readFileSync('/proc/mounts', 'utf8').split('\n')) {
     const [, dir, type] = line.split(' ');
     if ((type === 'tracefs' || type === 'debugfs') && dir) {
-      const file = type === 'tracefs' ? `${dir}/trace` : `${dir}/tracing/trace`;
-      if (existsSync(file)) return file;
+      const root = type === 'tracefs' ? dir : `${dir}/tracing`;
+      if (existsSync(`${root}/trace`) && readFileSync(`${root}/tracing_on`, 'utf8').trim() === '1') return `${root}/trace`;
     }
   }
   return undefined;
