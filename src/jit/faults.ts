@@ -61,7 +61,7 @@ export function programFault(insns: readonly Insn[], reason: number, pc: number,
       detail = `helper ${arg} is not defined on this machine`;
       break;
     case Fault.kfunc:
-      detail = `kfunc ${arg} cannot be called: no kfunc is defined on this machine`;
+      detail = `kfunc ${arg} cannot be called: no kfunc with that BTF id is defined on this machine`;
       break;
     case Fault.ldAbsInCall:
       detail = 'a failed LD_ABS/LD_IND inside a BPF function cannot unwind the caller';
