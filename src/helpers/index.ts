@@ -6,6 +6,7 @@ import {
 import { outputHelpers } from './output.js';
 import { printfHelpers } from './printf/index.js';
 import { probeReadHelpers } from './probeRead.js';
+import { spinLock, spinUnlock } from './spinLock.js';
 import { stringHelpers } from './strings.js';
 import { HelperTable } from './table.js';
 import { timeHelpers } from './time.js';
@@ -27,6 +28,7 @@ export * from './task.js';
 export * from './memory.js';
 export * from './current.js';
 export * from './probeRead.js';
+export * from './spinLock.js';
 export * from './strings.js';
 export * from './printf/index.js';
 export * from './packet.js';
@@ -36,7 +38,7 @@ export * from './kfuncs.js';
 /** Every helper bpfsim implements outside the packet helpers. */
 export const coreHelpers: readonly HelperDef[] = [
   mapLookupElem, mapUpdateElem, mapDeleteElem, mapPushElem, mapPopElem, mapPeekElem, mapLookupPercpuElem, forEachMapElem,
-  loop, tailCall, ...timeHelpers, ...outputHelpers, ...currentHelpers, ...probeReadHelpers, ...stringHelpers, ...printfHelpers,
+  loop, tailCall, spinLock, spinUnlock, ...timeHelpers, ...outputHelpers, ...currentHelpers, ...probeReadHelpers, ...stringHelpers, ...printfHelpers,
 ];
 
 /** A new table holding every helper bpfsim implements. */

@@ -76,7 +76,8 @@ export class KernelMap implements UserMap {
 
   /**
    * Creates a map (`BPF_MAP_CREATE`) from a spec: a map-in-map's inner-map template is created and
-   * closed again as libbpf does, and socket storage gets the BTF the kernel insists on.
+   * closed again as libbpf does, the spec's BTF (for spin locks and timers in values) is loaded
+   * for it, and socket storage without one gets the BTF the kernel insists on.
    */
   static create(spec: MapSpec): KernelMap {
     const attr: MapCreateAttr = {
@@ -86,10 +87,12 @@ export class KernelMap implements UserMap {
     };
     const mapInMap = spec.type === BPF_MAP_TYPE_ARRAY_OF_MAPS || spec.type === BPF_MAP_TYPE_HASH_OF_MAPS;
     const inner = mapInMap && spec.innerMap ? KernelMap.create(spec.innerMap) : undefined;
-    const btf = spec.type === BPF_MAP_TYPE_SK_STORAGE && spec.valueSize > 0 ? btfLoad(storageBtf(spec.valueSize)).fd : undefined;
+    const own = spec.btf;
+    const btf = own ? btfLoad(own.raw).fd
+      : spec.type === BPF_MAP_TYPE_SK_STORAGE && spec.valueSize > 0 ? btfLoad(storageBtf(spec.valueSize)).fd : undefined;
     try {
       if (inner) attr.inner_map_fd = inner.fd.raw;
-      if (btf) Object.assign(attr, { btf_fd: btf.raw, btf_key_type_id: 1, btf_value_type_id: 2 });
+      if (btf) Object.assign(attr, { btf_fd: btf.raw, btf_key_type_id: own ? own.keyTypeId : 1, btf_value_type_id: own ? own.valueTypeId : 2 });
       return new KernelMap(mapCreate(attr), spec);
     } finally {
       inner?.close();

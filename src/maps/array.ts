@@ -82,8 +82,7 @@ export class ArrayMap extends BpfMap {
     const index = indexAt(this.env, keyAddr);
     const err = this.checkUpdate(index, flags);
     if (err) return err;
-    const dst = this.valueAddr(index, cpu);
-    this.arena.u8.copyWithin(dst, valueAddr, valueAddr + this.valueSize);
+    this.copyValue(this.valueAddr(index, cpu), valueAddr);
     return 0;
   }
 
@@ -105,7 +104,7 @@ export class ArrayMap extends BpfMap {
   protected override sysLookup(keyAddr: number): SysResult {
     const index = indexAt(this.env, keyAddr);
     if (index >= this.maxEntries) return -ENOENT;
-    if (!this.perCpu) return this.read(this.valueAddr(index), this.valueSize);
+    if (!this.perCpu) return this.userCopy(this.valueAddr(index));
     const out = new Uint8Array(this.sysValueSize);
     const stride = this.inline.stride;
     for (let cpu = 0; cpu < this.env.ncpus; cpu++) out.set(this.read(this.valueAddr(index, cpu), stride), cpu * stride);
@@ -117,7 +116,7 @@ export class ArrayMap extends BpfMap {
     const err = this.checkUpdate(index, flags);
     if (err) return err;
     if (!this.perCpu) {
-      this.arena.u8.set(value.subarray(0, this.valueSize), this.valueAddr(index));
+      this.copyValue(this.valueAddr(index), value);
       return 0;
     }
     const stride = this.inline.stride;
@@ -143,11 +142,11 @@ export class ArrayMap extends BpfMap {
     return this.genericUpdateBatch(keys, values, opts);
   }
 
-  /** array_map_update_elem's checks, in its order: unknown flags, the index, NOEXIST, then BPF_F_LOCK without a lock. */
+  /** array_map_update_elem's checks, in its order: unknown flags, the index, NOEXIST, then BPF_F_LOCK without a spin lock. */
   private checkUpdate(index: number, flags: number): number {
     if ((flags & ~BPF_F_LOCK) > BPF_EXIST || flags > 0xffffffff) return -EINVAL;
     if (index >= this.maxEntries) return -E2BIG;
     if (flags & BPF_NOEXIST) return -EEXIST;
-    return flags & BPF_F_LOCK ? -EINVAL : 0;
+    return this.lockFlag(flags);
   }
 }

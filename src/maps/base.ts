@@ -1,6 +1,8 @@
 import type { Arena, Region } from '../arena/index.js';
 import { ERRNO, ErrnoError } from '../errno.js';
 import { BPF_F_LOCK, BPF_F_RDONLY, BPF_F_WRONLY } from '../uapi.js';
+import { specialFields } from './btfFields.js';
+import type { SpecialField } from './btfFields.js';
 import { MapBatchError, round8 } from './errors.js';
 import type { MapSpec } from './spec.js';
 import type { BatchLookupResult, BatchOptions, MapEnv, UserMap } from './types.js';
@@ -66,6 +68,8 @@ export abstract class BpfMap implements UserMap {
   readonly sysValueSize: number;
   /** The map pointer programs hold (LD_IMM64 with src 1 loads it): the start of its descriptor region. */
   readonly address: number;
+  /** The value's special fields (`bpf_spin_lock`, `bpf_timer`) from its BTF: never copied, zero in new elements and in what userspace reads. */
+  readonly fields: readonly SpecialField[];
   /** Map id, assigned by the MapRegistry (0 until registered). */
   id = 0;
   /** The descriptor the simulated process holds for it, assigned by the Machine (-1 until then). */
@@ -101,6 +105,8 @@ export abstract class BpfMap implements UserMap {
     this.mapFlags = (flags & ~(BPF_F_RDONLY | BPF_F_WRONLY)) | (shape.extraFlags ?? 0);
     this.name = (spec.name ?? '').slice(0, 15);
     this.perCpu = shape.perCpu ?? false;
+    const fields = specialFields(spec);
+    this.fields = 'fields' in fields ? fields.fields : [];
     this.sysValueSize = this.perCpu ? round8(spec.valueSize) * env.ncpus : spec.valueSize;
     const desc = this.allocRegion(MAP_DESCRIPTOR_SIZE, 'map', `map[${this.label}]`, { writable: false });
     this.address = desc.start;
@@ -130,7 +136,7 @@ export abstract class BpfMap implements UserMap {
   lookup(key: Uint8Array | null, flags = 0): Uint8Array | undefined {
     const op = 'BPF_MAP_LOOKUP_ELEM';
     this.sysCheck(op, flags & ~BPF_F_LOCK ? -EINVAL : this.readable ? 0 : -EPERM);
-    this.sysCheck(op, flags & BPF_F_LOCK ? -EINVAL : 0);
+    this.sysCheck(op, this.lockFlag(flags));
     return this.found(op, this.sysLookup(this.staged(op, this.stageLookup(key))));
   }
 
@@ -138,7 +144,7 @@ export abstract class BpfMap implements UserMap {
   update(key: Uint8Array | null, value: Uint8Array, flags = 0): void {
     const op = 'BPF_MAP_UPDATE_ELEM';
     this.sysCheck(op, this.writable ? 0 : -EPERM);
-    this.sysCheck(op, flags & BPF_F_LOCK ? -EINVAL : 0);
+    this.sysCheck(op, this.lockFlag(flags));
     this.sysCheck(op, this.sysUpdate(this.staged(op, this.stageKey(key, 0)), this.userValue(value), flags));
   }
 
@@ -160,7 +166,7 @@ export abstract class BpfMap implements UserMap {
   lookupAndDelete(key: Uint8Array | null, flags = 0): Uint8Array | undefined {
     const op = 'BPF_MAP_LOOKUP_AND_DELETE_ELEM';
     this.sysCheck(op, flags & ~BPF_F_LOCK ? -EINVAL : this.readable && this.writable ? 0 : -EPERM);
-    this.sysCheck(op, flags & BPF_F_LOCK ? -EINVAL : 0);
+    this.sysCheck(op, this.lockFlag(flags));
     return this.found(op, this.sysLookupAndDelete(this.staged(op, this.stageKey(key, 0))));
   }
 
@@ -367,9 +373,47 @@ export abstract class BpfMap implements UserMap {
     return this.arena.u8.slice(addr, addr + size);
   }
 
+  /** The offset of the value's `bpf_spin_lock`, or -1. */
+  get spinLockOffset(): number {
+    return this.fields.find((f) => f.kind === 'spin_lock')?.offset ?? -1;
+  }
+
+  /** -EINVAL for BPF_F_LOCK on a map whose value has no spin lock (the kernel's check before the operation), else 0. */
+  protected lockFlag(flags: number): number {
+    return flags & BPF_F_LOCK && this.spinLockOffset < 0 ? -EINVAL : 0;
+  }
+
+  /** Copies one value into the arena at `dst` from `src` (an arena address or bytes), leaving the special fields as they are. */
+  protected copyValue(dst: number, src: number | Uint8Array): void {
+    const u8 = this.arena.u8;
+    const bytes = typeof src === 'number' ? u8.subarray(src, src + this.valueSize) : src.subarray(0, this.valueSize);
+    if (this.fields.length === 0) {
+      u8.set(typeof src === 'number' ? bytes.slice() : bytes, dst);
+      return;
+    }
+    let at = 0;
+    for (const f of [...this.fields].sort((a, b) => a.offset - b.offset)) {
+      u8.set(bytes.slice(at, f.offset), dst + at);
+      at = f.offset + f.size;
+    }
+    u8.set(bytes.slice(at), dst + at);
+  }
+
+  /** Zeroes the special fields of the value at `addr` (a new or freed element: its lock is unlocked, its timer gone). */
+  protected clearFields(addr: number): void {
+    for (const f of this.fields) this.arena.u8.fill(0, addr + f.offset, addr + f.offset + f.size);
+  }
+
+  /** A value as userspace reads it: the special fields zeroed. */
+  protected userCopy(addr: number): Uint8Array {
+    const out = this.read(addr, this.valueSize);
+    for (const f of this.fields) out.fill(0, f.offset, f.offset + f.size);
+    return out;
+  }
+
   /** The generic lookup batch (arrays, LPM trie, array of maps): next-key then lookup, as the kernel's. */
   protected genericLookupBatch(inBatch: Uint8Array | null, count: number, opts: BatchOptions): BatchOutcome {
-    if (opts.elemFlags) return this.batchOutcome(-EINVAL, count);
+    if (this.badElemFlags(opts)) return this.batchOutcome(-EINVAL, count);
     if (count === 0) return this.batchOutcome(0, 0);
     const keys: Uint8Array[] = [];
     const values: Uint8Array[] = [];
@@ -399,10 +443,10 @@ export abstract class BpfMap implements UserMap {
 
   /** The generic update batch: one update per element (elem_flags may only be BPF_F_LOCK), stopping at the first error. */
   protected genericUpdateBatch(keys: readonly Uint8Array[], values: readonly Uint8Array[], opts: BatchOptions): BatchOutcome {
-    if (opts.elemFlags) return this.batchOutcome(-EINVAL, keys.length);
+    if (this.badElemFlags(opts)) return this.batchOutcome(-EINVAL, keys.length);
     let done = 0;
     for (; done < keys.length; done++) {
-      const err = this.sysUpdate(this.stageKey(keys[done]!, 0), this.userValue(values[done]!), 0);
+      const err = this.sysUpdate(this.stageKey(keys[done]!, 0), this.userValue(values[done]!), opts.elemFlags ?? 0);
       if (err) return this.batchOutcome(err, done);
     }
     return this.batchOutcome(0, done);
@@ -417,6 +461,12 @@ export abstract class BpfMap implements UserMap {
       if (err) return this.batchOutcome(err, done);
     }
     return this.batchOutcome(0, done);
+  }
+
+  /** Whether batch elem_flags are refused: anything but BPF_F_LOCK, and BPF_F_LOCK without a spin lock. */
+  protected badElemFlags(opts: BatchOptions): boolean {
+    const f = opts.elemFlags ?? 0;
+    return (f & ~BPF_F_LOCK) !== 0 || this.lockFlag(f) !== 0;
   }
 
   /** A batch outcome without data. */

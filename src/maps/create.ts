@@ -23,7 +23,7 @@ import { SkStorageMap } from './skStorage.js';
 import { SockMap, XskMap } from './sockmap.js';
 import type { MapSpec } from './spec.js';
 import type { MapEnv } from './types.js';
-import { nameRefusal, validateSpec } from './validate.js';
+import { fieldsRefusal, nameRefusal, validateSpec } from './validate.js';
 
 const OP = 'BPF_MAP_CREATE';
 
@@ -33,7 +33,7 @@ const OP = 'BPF_MAP_CREATE';
  * (ENOMEM when the arena cannot hold it). Map-in-map specs build their inner template first.
  */
 export function createMap(env: MapEnv, spec: MapSpec): BpfMap {
-  const refusal = validateSpec({ ...spec, name: '' });
+  const refusal = validateSpec({ ...spec, name: '' }) ?? fieldsRefusal(spec);
   if (refusal) throw new ErrnoError(OP, refusal.errno, refusal.why);
   let map: BpfMap;
   try {

@@ -1,6 +1,6 @@
 import { ERRNO } from '../errno.js';
 import {
-  BPF_EXIST, BPF_F_NO_COMMON_LRU, BPF_F_NO_PREALLOC, BPF_F_ZERO_SEED, BPF_MAP_TYPE_LRU_HASH,
+  BPF_EXIST, BPF_F_LOCK, BPF_F_NO_COMMON_LRU, BPF_F_NO_PREALLOC, BPF_F_ZERO_SEED, BPF_MAP_TYPE_LRU_HASH,
   BPF_MAP_TYPE_LRU_PERCPU_HASH, BPF_MAP_TYPE_PERCPU_HASH, BPF_NOEXIST,
 } from '../uapi.js';
 import { BpfMap, SYSCALL_CPU, type BatchOutcome, type SysResult } from './base.js';
@@ -135,7 +135,7 @@ export class HashMap extends BpfMap {
 
   /** The kernel's htab batch: whole buckets at a time, the batch token being the next bucket index. */
   protected override lookupBatchImpl(inBatch: Uint8Array | null, count: number, opts: BatchOptions, del: boolean): BatchOutcome {
-    if ((opts.elemFlags ?? 0) !== 0 || (opts.flags ?? 0) !== 0) return this.batchOutcome(-EINVAL, count);
+    if (this.badElemFlags(opts) || (opts.flags ?? 0) !== 0) return this.batchOutcome(-EINVAL, count);
     if (count === 0) return this.batchOutcome(0, 0);
     let bucket = inBatch ? new DataView(inBatch.buffer, inBatch.byteOffset, 4).getUint32(0, true) : 0;
     if (bucket >= this.table.nBuckets) return this.batchOutcome(-ENOENT, 0);
@@ -180,7 +180,7 @@ export class HashMap extends BpfMap {
 
   /** An element's value as userspace reads it (per-CPU maps: every CPU's copy, 8-byte strides). */
   protected sysValueOf(slot: number): Uint8Array {
-    if (!this.perCpu) return this.read(this.pool.valueAddr(slot), this.valueSize);
+    if (!this.perCpu) return this.userCopy(this.pool.valueAddr(slot));
     const stride = this.pool.valueStride;
     const out = new Uint8Array(this.sysValueSize);
     const u8 = this.arena.u8;
@@ -194,6 +194,12 @@ export class HashMap extends BpfMap {
   /** Called when an element leaves the table (deleted, replaced or evicted). */
   protected dropped(_slot: number): void {}
 
+  /** An element leaves: its special fields are freed (a timer in it is cancelled), then `dropped`. */
+  private leave(slot: number): void {
+    if (!this.perCpu) this.clearFields(this.pool.valueAddr(slot));
+    this.dropped(slot);
+  }
+
   /** The slot holding the key at `keyAddr`, or -1. */
   protected find(keyAddr: number): number {
     return this.table.find(this.hash(keyAddr), keyAddr);
@@ -201,12 +207,20 @@ export class HashMap extends BpfMap {
 
   /** Creates or replaces an element from the value at `valueAddr` (all CPUs' copies when `allCpus`). */
   protected updateCore(cpu: number, keyAddr: number, valueAddr: number, flags: number, allCpus: boolean): number {
-    if (flags > BPF_EXIST) return -EINVAL;
+    // A plain hash takes BPF_F_LOCK (and needs a spin lock for it); LRU and per-CPU hashes take no such flag.
+    const lock = !this.lru && !this.perCpu && (flags & BPF_F_LOCK) !== 0;
+    if ((lock ? flags & ~BPF_F_LOCK : flags) > BPF_EXIST || flags > 0xffffffff) return -EINVAL;
     const hash = this.hash(keyAddr);
     if (this.lru) return this.lruUpdate(cpu, hash, keyAddr, valueAddr, flags, allCpus);
     const old = this.table.find(hash, keyAddr);
-    const err = checkFlags(old, flags);
+    if (lock && this.spinLockOffset < 0) return -EINVAL;
+    const err = checkFlags(old, flags & ~BPF_F_LOCK);
     if (err) return err;
+    if (lock && old >= 0) {
+      // Under the element's lock the value is updated in place: the element keeps its place.
+      this.copyValue(this.pool.valueAddr(old), valueAddr);
+      return 0;
+    }
     if (this.perCpu && old >= 0) {
       this.writeValue(old, valueAddr, cpu, allCpus, false);
       return 0;
@@ -218,7 +232,7 @@ export class HashMap extends BpfMap {
     this.table.addHead(slot, hash);
     if (old >= 0) {
       this.table.remove(old);
-      this.dropped(old);
+      this.leave(old);
       if (!this.prealloc) this.pool.release(old);
     } else {
       this.count++;
@@ -251,7 +265,7 @@ export class HashMap extends BpfMap {
       lru.setRef(node);
       this.table.remove(old);
       this.count--;
-      this.dropped(old);
+      this.leave(old);
       lru.push(old);
     }
     return 0;
@@ -260,14 +274,14 @@ export class HashMap extends BpfMap {
   private evict(node: number): boolean {
     if (!this.table.remove(node)) return false;
     this.count--;
-    this.dropped(node);
+    this.leave(node);
     return true;
   }
 
   private unlink(slot: number): void {
     this.table.remove(slot);
     this.count--;
-    this.dropped(slot);
+    this.leave(slot);
     if (this.lru) this.lru.push(slot);
     else this.pool.release(slot);
   }
@@ -296,7 +310,9 @@ export class HashMap extends BpfMap {
   private writeValue(slot: number, src: number, cpu: number, allCpus: boolean, fresh: boolean): void {
     const u8 = this.arena.u8;
     if (!this.perCpu) {
-      u8.copyWithin(this.pool.valueAddr(slot), src, src + this.valueSize);
+      const dst = this.pool.valueAddr(slot);
+      this.copyValue(dst, src);
+      if (fresh) this.clearFields(dst);
       return;
     }
     const stride = this.pool.valueStride;

@@ -1,3 +1,13 @@
+/** The BTF of a map's key and value (`btf_fd`, `btf_key_type_id`, `btf_value_type_id`). */
+export interface MapBtf {
+  /** The BTF blob, as BPF_BTF_LOAD takes it. */
+  readonly raw: Uint8Array;
+  /** The key's type id (0: none, as for keyless maps). */
+  readonly keyTypeId: number;
+  /** The value's type id. */
+  readonly valueTypeId: number;
+}
+
 /** What a map is: the fields of `BPF_MAP_CREATE`, as both backends take them. */
 export interface MapSpec {
   /** Map type, a `BPF_MAP_TYPE_*` value. */
@@ -18,4 +28,6 @@ export interface MapSpec {
   readonly numaNode?: number;
   /** `map_extra`: for BLOOM_FILTER, the number of hash functions in its low 4 bits. */
   readonly mapExtra?: bigint;
+  /** BTF of key and value: a `struct bpf_spin_lock` or `struct bpf_timer` in the value needs it. */
+  readonly btf?: MapBtf;
 }

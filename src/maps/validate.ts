@@ -8,6 +8,7 @@ import {
   BPF_MAP_TYPE_PROG_ARRAY, BPF_MAP_TYPE_QUEUE, BPF_MAP_TYPE_RINGBUF, BPF_MAP_TYPE_SK_STORAGE, BPF_MAP_TYPE_SOCKHASH,
   BPF_MAP_TYPE_SOCKMAP, BPF_MAP_TYPE_STACK, BPF_MAP_TYPE_XSKMAP,
 } from '../uapi.js';
+import { specialFields } from './btfFields.js';
 import { round8 } from './errors.js';
 import type { MapSpec } from './spec.js';
 
@@ -79,6 +80,26 @@ export function validateSpec(spec: MapSpec): Refusal | undefined {
   if (refusal && !refusal.late) return refusal;
   if (flags & BPF_F_TOKEN_FD) return no(EINVAL, 'BPF_F_TOKEN_FD: bpfsim has no BPF tokens (map_token_fd names none)');
   return refusal ?? nameRefusal(spec.name);
+}
+
+/** Map types whose values may hold a `bpf_spin_lock`, and those that may hold a `bpf_timer` (map_check_btf). */
+const SPIN_LOCK_TYPES = new Set([BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_SK_STORAGE]);
+const TIMER_TYPES = new Set([BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_LRU_HASH, BPF_MAP_TYPE_ARRAY]);
+
+/**
+ * The refusal for a value's special fields (from its BTF), as the kernel gives it: unreadable BTF,
+ * sizes that are not the map's, or two of a kind (measured at BTF load: E2BIG); a spin lock or
+ * timer in a map type that cannot hold one (EOPNOTSUPP); either in a map with program access
+ * flags (EACCES).
+ */
+export function fieldsRefusal(spec: MapSpec): Refusal | undefined {
+  const r = specialFields(spec);
+  if ('errno' in r) return no(r.errno, r.why);
+  for (const f of r.fields) {
+    if (!(f.kind === 'spin_lock' ? SPIN_LOCK_TYPES : TIMER_TYPES).has(spec.type)) return no(EOPNOTSUPP, `this map type cannot hold a bpf_${f.kind}`);
+  }
+  if (r.fields.length && (spec.flags ?? 0) & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG)) return no(ERRNO.EACCES, 'a value with a bpf_spin_lock or bpf_timer needs program access');
+  return undefined;
 }
 
 /** The refusal for a bad map name (checked last, after the map is allocated), or undefined. */
