@@ -10,6 +10,7 @@ import { spinLock, spinUnlock } from './spinLock.js';
 import { stringHelpers } from './strings.js';
 import { HelperTable } from './table.js';
 import { timeHelpers } from './time.js';
+import { timerHelpers } from './timer.js';
 import type { HelperDef } from './types.js';
 import { packetHelpers } from './packet/index.js';
 
@@ -29,6 +30,8 @@ export * from './memory.js';
 export * from './current.js';
 export * from './probeRead.js';
 export * from './spinLock.js';
+export * from './timer.js';
+export * from './timerQueue.js';
 export * from './strings.js';
 export * from './printf/index.js';
 export * from './packet.js';
@@ -39,6 +42,7 @@ export * from './kfuncs.js';
 export const coreHelpers: readonly HelperDef[] = [
   mapLookupElem, mapUpdateElem, mapDeleteElem, mapPushElem, mapPopElem, mapPeekElem, mapLookupPercpuElem, forEachMapElem,
   loop, tailCall, spinLock, spinUnlock, ...timeHelpers, ...outputHelpers, ...currentHelpers, ...probeReadHelpers, ...stringHelpers, ...printfHelpers,
+  ...timerHelpers,
 ];
 
 /** A new table holding every helper bpfsim implements. */

@@ -2,6 +2,7 @@ import type { Arena } from '../arena/index.js';
 import type { MapRegistry } from '../maps/index.js';
 import type { HelperProto } from './proto.js';
 import type { SimTask } from './task.js';
+import type { TimerQueue } from './timerQueue.js';
 
 /** Where a tracing program is attached, as `bpf_get_func_ip` and `bpf_get_attach_cookie` report it. */
 export interface AttachPoint {
@@ -30,6 +31,8 @@ export interface HelperEnv {
   readonly task?: SimTask;
   /** Where the running program is attached (tracing helpers). */
   readonly attach?: AttachPoint;
+  /** The BPF timers of the Machine, which its virtual clock drives. */
+  readonly timers?: TimerQueue;
 }
 
 /** A BPF function of a loaded program, callable after the run that made it (a timer callback). */

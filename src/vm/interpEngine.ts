@@ -12,7 +12,7 @@ import { MAX_CALL_FRAMES } from '../isa/index.js';
 import { ProgArrayMap } from '../maps/index.js';
 
 /** The parts of a Machine the interpreter uses. */
-export type InterpHost = Pick<Machine, 'arena' | 'helpers' | 'kfuncs' | 'frameTops' | 'maps'> & HelperEnv;
+export type InterpHost = Pick<Machine, 'arena' | 'helpers' | 'kfuncs' | 'frameTops' | 'maps' | 'deferCall'> & HelperEnv;
 
 /** Mutable run environment of one interpreted executable. */
 export class InterpEnv implements ExecEnv {
@@ -40,6 +40,7 @@ export class InterpEnv implements ExecEnv {
     this.call = {
       lo: st.lo, hi: st.hi, cpu: 0, env: host,
       invoke: (fn, a1, a2, a3, a4, a5) => this.invoke(fn, a1, a2, a3, a4, a5),
+      defer: (fn) => host.deferCall(this.image, fn, 'interp', this.checked, this.call.cpu),
     };
     this.frameTops = host.frameTops(0);
     this.checked = checked;

@@ -2,11 +2,12 @@ import { Arena } from '../arena/index.js';
 import { defaultHelpers } from '../helpers/index.js';
 import { MapRegistry } from '../maps/index.js';
 import type { BpfMap, FdObject, MapEnv, MapSpec, NetDevice } from '../maps/index.js';
-import { SimTask } from '../helpers/index.js';
-import type { AttachPoint, HelperEnv, HelperTable, KfuncDef, TaskSpec } from '../helpers/index.js';
+import { SimTask, TimerQueue } from '../helpers/index.js';
+import type { AttachPoint, DeferredCall, HelperEnv, HelperTable, KfuncDef, TaskSpec } from '../helpers/index.js';
 import { MAX_BPF_STACK, MAX_CALL_FRAMES } from '../isa/index.js';
 import { VirtualClock } from './clock.js';
-import type { Engine } from './engine.js';
+import { deferredCall } from './deferred.js';
+import type { Engine, ProgramImage } from './engine.js';
 import { FdTable } from './fdTable.js';
 import { interpreter } from './interpEngine.js';
 import { Prng } from './prng.js';
@@ -80,6 +81,8 @@ export class Machine implements HelperEnv, MapEnv {
   readonly task: SimTask;
   /** Where tracing programs are attached (HelperEnv): `bpf_get_func_ip` and `bpf_get_attach_cookie`. */
   readonly attach: AttachPoint = { funcIp: 0n, cookie: 0n };
+  /** The BPF timers armed on this machine (HelperEnv); `advanceTime` fires them. */
+  readonly timers: TimerQueue;
   private nextProgId = 1;
   /** How to test-run each program type, by `BPF_PROG_TYPE_*`. */
   readonly progTypes = new Map<number, ProgTypeRunner>();
@@ -96,6 +99,7 @@ export class Machine implements HelperEnv, MapEnv {
     this.kfuncs = opts.kfuncs ?? new Map();
     this.maps = new MapRegistry(this);
     this.task = new SimTask(this.arena, opts.task);
+    this.timers = new TimerQueue(this.arena);
     this.engines.set(interpreter.name, interpreter);
     for (const e of opts.engines ?? []) this.engines.set(e.name, e);
     this.net = new MachineNet(this.arena, (i) => this.devices.get(i), (a) => this.maps.byAddress(a), new Prng((opts.seed ?? 1) ^ 0x5bd1e995).nextU32());
@@ -159,6 +163,24 @@ export class Machine implements HelperEnv, MapEnv {
   /** The device with this ifindex (MapEnv). */
   deviceByIfindex(ifindex: number): SimDevice | undefined {
     return this.devices.get(ifindex);
+  }
+
+  /**
+   * Moves the virtual clock forward by `ns`, firing the BPF timers that fall due on the way, each
+   * at its expiry time, in expiry order (callbacks may arm timers that are due in the same span).
+   */
+  advanceTime(ns: bigint | number): void {
+    const target = this.clock.peek() + BigInt(ns);
+    for (let t = this.timers.next(); t !== undefined && t <= target; t = this.timers.next()) {
+      if (t > this.clock.peek()) this.clock.advance(t - this.clock.peek());
+      this.timers.fireDue(this.clock.peek());
+    }
+    if (target > this.clock.peek()) this.clock.advance(target - this.clock.peek());
+  }
+
+  /** A BPF function of `image` to run later on `engine` (engines give it to helpers as `HelperCall.defer`). */
+  deferCall(image: ProgramImage, fn: number, engine: string, checked: boolean, cpu: number): DeferredCall {
+    return deferredCall(this, image, fn, engine, checked, cpu);
   }
 
   /** Current virtual time in ns (HelperEnv). */
