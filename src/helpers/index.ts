@@ -7,6 +7,7 @@ import { outputHelpers } from './output.js';
 import { printfHelpers } from './printf/index.js';
 import { probeReadHelpers } from './probeRead.js';
 import { spinLock, spinUnlock } from './spinLock.js';
+import { stackHelpers } from './stack.js';
 import { stringHelpers } from './strings.js';
 import { HelperTable } from './table.js';
 import { timeHelpers } from './time.js';
@@ -30,6 +31,7 @@ export * from './memory.js';
 export * from './current.js';
 export * from './probeRead.js';
 export * from './spinLock.js';
+export * from './stack.js';
 export * from './timer.js';
 export * from './timerQueue.js';
 export * from './strings.js';
@@ -42,7 +44,7 @@ export * from './kfuncs.js';
 export const coreHelpers: readonly HelperDef[] = [
   mapLookupElem, mapUpdateElem, mapDeleteElem, mapPushElem, mapPopElem, mapPeekElem, mapLookupPercpuElem, forEachMapElem,
   loop, tailCall, spinLock, spinUnlock, ...timeHelpers, ...outputHelpers, ...currentHelpers, ...probeReadHelpers, ...stringHelpers, ...printfHelpers,
-  ...timerHelpers,
+  ...timerHelpers, ...stackHelpers,
 ];
 
 /** A new table holding every helper bpfsim implements. */

@@ -119,10 +119,10 @@ export class SimTask {
   comm = 'bpfsim';
   /** The process's user memory. */
   readonly user = new UserMemory();
-  /** The kernel call stack, innermost first, as instruction addresses. */
-  kernelStack: bigint[] = [];
-  /** The user call stack, innermost first. */
-  userStack: bigint[] = [];
+  /** The kernel call stack, innermost first, as instruction addresses (default: four frames of a syscall). */
+  kernelStack: bigint[] = [0xffffffff81234560n, 0xffffffff81345670n, 0xffffffff81456780n, 0xffffffff81c00090n];
+  /** The user call stack, innermost first (default: three frames of a program). */
+  userStack: bigint[] = [0x55555555a100n, 0x55555555b200n, 0x7ffff7c29d90n];
   /** Arena address of the task's `struct task_struct`. */
   readonly address: number;
   private readonly arena: Arena;

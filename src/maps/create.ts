@@ -5,7 +5,7 @@ import {
   BPF_MAP_TYPE_DEVMAP_HASH, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_HASH_OF_MAPS, BPF_MAP_TYPE_LPM_TRIE, BPF_MAP_TYPE_LRU_HASH,
   BPF_MAP_TYPE_LRU_PERCPU_HASH, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_PERCPU_HASH, BPF_MAP_TYPE_PERF_EVENT_ARRAY,
   BPF_MAP_TYPE_PROG_ARRAY, BPF_MAP_TYPE_QUEUE, BPF_MAP_TYPE_RINGBUF, BPF_MAP_TYPE_SK_STORAGE, BPF_MAP_TYPE_SOCKHASH,
-  BPF_MAP_TYPE_SOCKMAP, BPF_MAP_TYPE_STACK, BPF_MAP_TYPE_XSKMAP,
+  BPF_MAP_TYPE_SOCKMAP, BPF_MAP_TYPE_STACK, BPF_MAP_TYPE_STACK_TRACE, BPF_MAP_TYPE_XSKMAP,
 } from '../uapi.js';
 import { ArrayMap } from './array.js';
 import type { BpfMap } from './base.js';
@@ -21,6 +21,7 @@ import { QueueStackMap } from './queueStack.js';
 import { RingbufMap } from './ringbuf.js';
 import { SkStorageMap } from './skStorage.js';
 import { SockMap, XskMap } from './sockmap.js';
+import { StackTraceMap } from './stackTrace.js';
 import type { MapSpec } from './spec.js';
 import type { MapEnv } from './types.js';
 import { fieldsRefusal, nameRefusal, validateSpec } from './validate.js';
@@ -90,6 +91,8 @@ function construct(env: MapEnv, spec: MapSpec): BpfMap {
       return new SockMap(env, spec);
     case BPF_MAP_TYPE_SK_STORAGE:
       return new SkStorageMap(env, spec);
+    case BPF_MAP_TYPE_STACK_TRACE:
+      return new StackTraceMap(env, spec);
     default:
       throw new ErrnoError(OP, ERRNO.EINVAL, `unknown map type ${spec.type}`);
   }

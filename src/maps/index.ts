@@ -24,4 +24,6 @@ export { DevMap, type DevmapEntry } from './devmap.js';
 export { CpuMap, CPUMAP_MAX_QSIZE, type CpumapEntry } from './cpumap.js';
 export { SockMap, XskMap, AF_XDP } from './sockmap.js';
 export { SkStorageMap, BPF_SK_STORAGE_GET_F_CREATE } from './skStorage.js';
+export * from './stackTrace.js';
+export type { SpecialField } from './btfFields.js';
 export * from './codec.js';

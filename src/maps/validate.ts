@@ -6,7 +6,7 @@ import {
   BPF_MAP_TYPE_DEVMAP_HASH, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_HASH_OF_MAPS, BPF_MAP_TYPE_LPM_TRIE, BPF_MAP_TYPE_LRU_HASH,
   BPF_MAP_TYPE_LRU_PERCPU_HASH, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_PERCPU_HASH, BPF_MAP_TYPE_PERF_EVENT_ARRAY,
   BPF_MAP_TYPE_PROG_ARRAY, BPF_MAP_TYPE_QUEUE, BPF_MAP_TYPE_RINGBUF, BPF_MAP_TYPE_SK_STORAGE, BPF_MAP_TYPE_SOCKHASH,
-  BPF_MAP_TYPE_SOCKMAP, BPF_MAP_TYPE_STACK, BPF_MAP_TYPE_XSKMAP,
+  BPF_MAP_TYPE_SOCKMAP, BPF_MAP_TYPE_STACK, BPF_MAP_TYPE_STACK_TRACE, BPF_MAP_TYPE_XSKMAP, BPF_F_STACK_BUILD_ID,
 } from '../uapi.js';
 import { specialFields } from './btfFields.js';
 import { round8 } from './errors.js';
@@ -26,6 +26,10 @@ export const NR_CPUS = 256;
 export const LPM_VAL_SIZE_MAX = KMALLOC_MAX_SIZE - 256 - 24;
 /** Largest socket-storage value. */
 export const BPF_LOCAL_STORAGE_MAX_VALUE_SIZE = 0xffff - 56;
+/** Frames a stack trace may hold (`sysctl kernel.perf_event_max_stack`, 127 by default). */
+export const PERF_MAX_STACK_DEPTH = 127;
+/** `sizeof(struct bpf_stack_build_id)`. */
+export const STACK_BUILD_ID_SIZE = 32;
 /** Bytes of the kernel's htab element header, which with key and value must stay below KMALLOC_MAX_SIZE. */
 const HTAB_ELEM_SIZE = 48;
 const PAGE_SIZE = 4096;
@@ -36,7 +40,7 @@ const HTAB_FLAGS = BPF_F_NO_PREALLOC | BPF_F_NO_COMMON_LRU | BPF_F_NUMA_NODE | A
 
 /** Map types the kernel has that bpfsim does not simulate, by number. */
 const UNSIMULATED: Record<number, string> = {
-  7: 'STACK_TRACE', 8: 'CGROUP_ARRAY', 19: 'CGROUP_STORAGE', 20: 'REUSEPORT_SOCKARRAY', 21: 'PERCPU_CGROUP_STORAGE',
+  8: 'CGROUP_ARRAY', 19: 'CGROUP_STORAGE', 20: 'REUSEPORT_SOCKARRAY', 21: 'PERCPU_CGROUP_STORAGE',
   26: 'STRUCT_OPS', 28: 'INODE_STORAGE', 29: 'TASK_STORAGE', 31: 'USER_RINGBUF', 32: 'CGRP_STORAGE', 33: 'ARENA',
 };
 
@@ -186,6 +190,15 @@ function checkTypeRules(spec: MapSpec, flags: number): Refusal | undefined {
       if (ks > MAX_BPF_STACK) return no(E2BIG, `socket hash keys are limited to ${MAX_BPF_STACK} bytes`);
       if (max > 2 ** 27) return no(EINVAL, 'too many buckets');
       return undefined;
+    case BPF_MAP_TYPE_STACK_TRACE: {
+      const buildId = (flags & BPF_F_STACK_BUILD_ID) !== 0;
+      if (flags & ~(BPF_F_NUMA_NODE | FD_ACCESS | BPF_F_STACK_BUILD_ID) || !max || ks !== 4 || vs < 8 || vs % 8 ||
+        (buildId ? vs % STACK_BUILD_ID_SIZE !== 0 : vs / 8 > PERF_MAX_STACK_DEPTH)) {
+        return no(EINVAL, `stack trace maps need key_size 4, value_size a multiple of 8 (of ${STACK_BUILD_ID_SIZE} with BPF_F_STACK_BUILD_ID) up to ${PERF_MAX_STACK_DEPTH} frames, max_entries > 0`);
+      }
+      if (max > 2 ** 31) return no(E2BIG, 'too many buckets');
+      return undefined;
+    }
     case BPF_MAP_TYPE_SK_STORAGE:
       if (flags & ~(BPF_F_NO_PREALLOC | BPF_F_CLONE) || !(flags & BPF_F_NO_PREALLOC) || max || ks !== 4 || !vs) {
         return no(EINVAL, 'socket storage needs BPF_F_NO_PREALLOC, max_entries 0, key_size 4 and value_size > 0');
