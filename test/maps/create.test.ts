@@ -5,7 +5,7 @@ import {
   BPF_F_TOKEN_FD, BPF_F_WRONLY, BPF_F_WRONLY_PROG, BPF_F_ZERO_SEED, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_BLOOM_FILTER,
   BPF_MAP_TYPE_CPUMAP, BPF_MAP_TYPE_DEVMAP, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_LPM_TRIE, BPF_MAP_TYPE_LRU_HASH,
   BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_PERCPU_HASH, BPF_MAP_TYPE_PROG_ARRAY, BPF_MAP_TYPE_QUEUE, BPF_MAP_TYPE_RINGBUF,
-  BPF_MAP_TYPE_SK_STORAGE, BPF_MAP_TYPE_SOCKHASH, BPF_MAP_TYPE_STACK_TRACE,
+  BPF_MAP_TYPE_SK_STORAGE, BPF_MAP_TYPE_SOCKHASH, BPF_MAP_TYPE_CGROUP_ARRAY,
 } from '../../src/uapi.js';
 import { TestEnv, errnoOf } from './support/env.js';
 
@@ -56,7 +56,7 @@ const cases: { name: string; spec: MapSpec; want: string }[] = [
   { name: 'socket storage with entries', spec: { type: BPF_MAP_TYPE_SK_STORAGE, keySize: 4, valueSize: 4, maxEntries: 1, flags: BPF_F_NO_PREALLOC }, want: 'EINVAL' },
   { name: 'socket storage', spec: { type: BPF_MAP_TYPE_SK_STORAGE, keySize: 4, valueSize: 4, maxEntries: 0, flags: BPF_F_NO_PREALLOC }, want: 'OK' },
   { name: 'an unknown type', spec: { ...hash, type: 99 }, want: 'EINVAL' },
-  { name: 'a type bpfsim does not simulate', spec: { ...hash, type: BPF_MAP_TYPE_STACK_TRACE }, want: 'EOPNOTSUPP' },
+  { name: 'a type bpfsim does not simulate', spec: { ...hash, type: BPF_MAP_TYPE_CGROUP_ARRAY }, want: 'EOPNOTSUPP' },
 ];
 
 describe('createMap validates like BPF_MAP_CREATE', () => {

@@ -17,7 +17,7 @@ import { TestEnv, outcome } from './support/env.js';
 const availability = kernelAvailable();
 if (!availability.ok) console.log(`skipping kernel differential tests: ${availability.reason}`);
 
-const TYPES = [1, 2, 3, 4, 5, 6, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 22, 23, 24, 25, 27, 30];
+const TYPES = [1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 22, 23, 24, 25, 27, 30];
 const KEY_SIZES = [0, 1, 3, 4, 5, 6, 8, 13, 260, 261, 512, 513];
 const VALUE_SIZES = [0, 1, 3, 4, 8, 12, 32768, 32769, 65000, 4194024, 4194025, 4194252, 4194304, 4194305, 0x7fffffff, 0x80000000, 0xffffffff];
 const MAX_ENTRIES = [0, 1, 2, 3, 4, 5, 7, 63, 256, 257, 4096, 8192, 12288, 65536];
@@ -48,6 +48,7 @@ const PLAUSIBLE: Record<number, { keySize: number[]; valueSize: number[]; maxEnt
   4: { keySize: [4], valueSize: [4], maxEntries: [1, 4], flags: [0, 2048, 8, 1] },
   5: { keySize: [4, 6], valueSize: [4, 32768, 32769], maxEntries: [1, 5], flags: [0, 1, 4, 64] },
   6: { keySize: [4], valueSize: [4, 32768, 32769], maxEntries: [1, 5], flags: [0, 4, 8, 128] },
+  7: { keySize: [4, 8], valueSize: [8, 12, 32, 1016, 1024], maxEntries: [1, 3, 5], flags: [0, 32, 4, 8, 1] },
   9: { keySize: [4], valueSize: [4, 8], maxEntries: [1, 3, 5, 7], flags: [0, 1, 2, 64, 4, 6] },
   10: { keySize: [4], valueSize: [4, 32769], maxEntries: [1, 3, 5], flags: [0, 1, 2, 4, 6] },
   11: { keySize: [4, 5, 8, 260, 261], valueSize: [1, 4, 4194024, 4194025], maxEntries: [1, 5], flags: [1, 0, 5, 65, 129] },
