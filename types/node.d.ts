@@ -49,6 +49,8 @@ declare module 'node:fs' {
   export function readdirSync(path: string): string[];
   export function readdirSync(path: string, options: { withFileTypes: true }): Dirent[];
   export function statSync(path: string): Stats;
+  export function statSync(path: string, options: { bigint: true }): BigIntStats;
+  export interface BigIntStats { dev: bigint; ino: bigint }
   export function mkdirSync(path: string, options?: { recursive?: boolean }): void;
   export function rmSync(path: string, options?: { recursive?: boolean; force?: boolean }): void;
   export function mkdtempSync(prefix: string): string;

@@ -56,5 +56,10 @@ export const probeRead: HelperDef = defineHelper('probe_read', READ,
 export const probeReadStr: HelperDef = defineHelper('probe_read_str', READ,
   (c) => copyStr(c, 45, addressSpace(argU64(c, 3)) === 'user' ? 'user' : 'kernel'));
 
-/** The probe_read family. */
-export const probeReadHelpers: readonly HelperDef[] = [probeReadKernel, probeReadUser, probeReadKernelStr, probeReadUserStr, probeRead, probeReadStr];
+/** `bpf_copy_from_user(dst, size, user_ptr)` (sleepable programs): 0, or -EFAULT with dst zeroed. */
+export const copyFromUser: HelperDef = defineHelper('copy_from_user',
+  { ret: 'integer', args: ['uninit_mem', 'const_size_or_zero', 'anything'], mightSleep: true },
+  (c) => copyTo(c, 148, (env, addr, size) => (size === 0 ? new Uint8Array(0) : readUser(env, addr, size))));
+
+/** The probe_read family and copy_from_user. */
+export const probeReadHelpers: readonly HelperDef[] = [probeReadKernel, probeReadUser, probeReadKernelStr, probeReadUserStr, probeRead, probeReadStr, copyFromUser];

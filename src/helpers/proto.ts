@@ -90,4 +90,6 @@ export interface HelperProto {
   readonly gplOnly?: boolean;
   /** The call may change packet data, so packet pointers are invalidated (`bpf_helper_changes_pkt_data`). */
   readonly changesPktData?: boolean;
+  /** Only sleepable programs may call it (`might_sleep`: "helper call might sleep in a non-sleepable prog"). */
+  readonly mightSleep?: boolean;
 }

@@ -93,6 +93,8 @@ export interface TaskSpec {
   readonly pid?: number;
   /** Process id (the kernel's `tgid`). */
   readonly tgid?: number;
+  /** Its cgroup v2 id (default 1, the root cgroup). */
+  readonly cgroupId?: bigint;
   /** User id in the initial user namespace. */
   readonly uid?: number;
   /** Group id in the initial user namespace. */
@@ -117,6 +119,12 @@ export class SimTask {
   gid = 0;
   /** Command name. */
   comm = 'bpfsim';
+  /** The cgroup v2 id of its cgroup (1: the root cgroup, at level 0). */
+  cgroupId = 1n;
+  /** Device and inode of its pid namespace (/proc/self/ns/pid): the initial namespace's. */
+  pidNs = { dev: 4n, ino: 0xeffffffcn };
+  /** Signals sent to it by `bpf_send_signal` (`thread: false`) and `bpf_send_signal_thread`, oldest first. */
+  readonly signals: { readonly sig: number; readonly thread: boolean }[] = [];
   /** The process's user memory. */
   readonly user = new UserMemory();
   /** The kernel call stack, innermost first, as instruction addresses (default: four frames of a syscall). */

@@ -3,6 +3,7 @@
  * kernel is deterministic (errno values, zeroed buffers, string lengths), by property where it is
  * not (times, pids, comm). The simulator's own task, user memory and task_struct are unit-tested below.
  */
+import { statSync } from 'node:fs';
 import { afterAll, describe, expect, test } from 'vitest';
 import { INITIAL_JIFFIES, TaskStruct, TICK_NS, USER_MEMORY_START } from '../../src/helpers/index.js';
 import { copyOut, call, fp, imm, st, stBytes } from './support/asm.js';
@@ -112,6 +113,42 @@ describe('clocks, ids, the current task and probe_read', () => {
   test.each(cases)('$name', (c) => checkCase(c, kernel, kernel?.ncpus));
 });
 
+describe('namespaces, cgroups and signals', () => {
+  /** get_ns_current_pid_tgid(dev, ino, r10-8, size): r0 to `slot`, the pidns info to `slot + 1`. */
+  const nsPid = (dev: bigint, ino: bigint, size: number, slot: number): string => [
+    st(-8, FILL), call('bpf_get_ns_current_pid_tgid', [imm(1, dev), imm(2, ino), fp(3, -8), `r4 = ${size}`], slot),
+    'r1 = *(u64 *)(r10 -8)', `*(u64 *)(r7 +${8 * (slot + 1)}) = r1`,
+  ].join('\n');
+  const ids = [call('bpf_get_current_cgroup_id', [], 0), call('bpf_get_current_ancestor_cgroup_id', ['r1 = 0'], 1),
+    call('bpf_get_current_ancestor_cgroup_id', ['r1 = 100'], 2), call('bpf_send_signal', ['r1 = 0'], 3),
+    call('bpf_send_signal_thread', ['r1 = 65'], 4)].join('\n');
+
+  test('cgroup ids of the current task; signal 0 is sent and 65 refused', () => {
+    checkCase({ name: 'ids', body: ids, want: [(v) => v > 0n, 1, 0, 0, -22] }, kernel);
+  });
+
+  test('get_ns_current_pid_tgid in the task\'s own pid namespace, and refusals that zero the buffer', () => {
+    const sim = simBackend();
+    const { dev, ino } = sim.machine.task.pidNs;
+    checkCase({ name: 'sim pidns', body: [nsPid(dev, ino, 8, 0), nsPid(dev, ino + 1n, 8, 2), nsPid(dev, ino, 4, 4), nsPid(1n << 33n, ino, 8, 6)].join('\n'),
+      want: [0, (1000n << 32n) | 1000n, -22, 0, -22, FILL & ~0xffffffffn, -22, 0] }, undefined);
+    expect(sim.machine.task.signals).toEqual([]);
+    sim.close();
+    if (!kernel) return;
+    const ns = statSync('/proc/self/ns/pid', { bigint: true });
+    const o = runCase(kernel, { name: 'kernel pidns', body: [nsPid(ns.dev, ns.ino, 8, 0), nsPid(ns.dev, ns.ino + 1n, 8, 2)].join('\n'), want: [] });
+    if ('refused' in o) throw o.refused;
+    expect([o.run.s64(0), o.run.u64(1) >> 32n, o.run.s64(2), o.run.u64(3)]).toEqual([0n, BigInt(process.pid), -22n, 0n]);
+  });
+
+  test('signals are recorded on the simulated task', () => {
+    const sim = simBackend();
+    runCase(sim, { name: 'signal', body: [call('bpf_send_signal', ['r1 = 10'], 0), call('bpf_send_signal_thread', ['r1 = 12'], 1)].join('\n'), want: [] });
+    expect(sim.machine.task.signals).toEqual([{ sig: 10, thread: false }, { sig: 12, thread: true }]);
+    sim.close();
+  });
+});
+
 describe('the simulated task', () => {
   test('bpf_get_current_task points at a task_struct whose pid, tgid and comm are the task\'s', () => {
     const sim = simBackend();
@@ -148,6 +185,16 @@ describe('the simulated task', () => {
     expect([0, 1, 2, 3, 4, 5, 6, 7].map((i) => o.run.u64(i))).toEqual([
       0n, 0x2c6f6c6c6568n | (0x20n << 48n) | (0x75n << 56n), 8n, 0x0072657375202c6fn, 0n, 0x726573n, BigInt(EFAULT) & 0xffffffffffffffffn, 0n,
     ]);
+    sim.close();
+  });
+
+  test('copy_from_user (for sleepable programs) copies user memory, zeroes the buffer on a fault', () => {
+    const sim = simBackend();
+    const at = BigInt(USER_MEMORY_START);
+    sim.machine.task.user.write(at, Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8));
+    const o = runCase(sim, { name: 'copy_from_user', want: [], body: [read('copy_from_user', 8, at, 0), read('copy_from_user', 8, at + 0x100000n, 2), read('copy_from_user', 0, 0xfffffffffffff000n, 4)].join('\n') });
+    if ('refused' in o) throw o.refused;
+    expect([0, 1, 2, 3, 4, 5].map((i) => o.run.s64(i))).toEqual([0n, 0x0807060504030201n, -14n, 0n, 0n, BigInt.asIntN(64, FILL)]);
     sim.close();
   });
 
