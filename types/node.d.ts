@@ -133,17 +133,21 @@ declare module 'node:net' {
   export interface Server {
     listen(port: number, host: string, cb?: () => void): this;
     close(cb?: (err?: Error) => void): this;
+    address(): { port: number; address: string };
   }
   export interface Socket {
     destroy(): void;
+    readonly localPort?: number;
   }
   export function createServer(listener?: (socket: Socket) => void): Server;
+  export function connect(port: number, host: string, cb?: () => void): Socket;
 }
 
 declare module 'node:dgram' {
   export interface Socket {
     bind(port: number, address: string, cb?: () => void): void;
     close(cb?: () => void): void;
+    address(): { port: number; address: string };
   }
   export function createSocket(type: 'udp4' | 'udp6'): Socket;
 }

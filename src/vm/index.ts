@@ -26,7 +26,8 @@ export {
   sockAddrLayout,
 } from './progtypes/ctx/sockLayouts.js';
 export { CtxMemory } from './progtypes/ctxMemory.js';
-export { maxCtxOffset } from './progtypes/ctxReach.js';
+export { ctxAccesses, maxCtxOffset, rewriteCtxAccesses } from './progtypes/ctxReach.js';
+export type { CtxAccesses } from './progtypes/ctxReach.js';
 export { SkbModel } from './progtypes/skb.js';
 export type { SkbInit } from './progtypes/skb.js';
 export { SKB_HEADROOM, SKB_MAX_DATA, SKB_TEST_RUN_TYPES, skbRunner } from './progtypes/skbRunner.js';

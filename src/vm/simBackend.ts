@@ -13,6 +13,8 @@ import { DEFAULT_BUDGET } from './rawRun.js';
 import { testRun } from './testRun.js';
 import { verifyLoad } from '../verifier/index.js';
 import { progTypeName } from './progtypes/names.js';
+import { ctxLayout } from './progtypes/ctx/layouts.js';
+import { rewriteCtxAccesses } from './progtypes/ctxReach.js';
 import type { RunMode } from './progtypes/types.js';
 import { BPF_F_TEST_RUN_ON_CPU } from '../uapi.js';
 
@@ -129,8 +131,9 @@ export class SimBackend implements Backend {
     checkHelperCalls(this.machine.helpers, spec.insns, spec.type, spec.license);
     const verdict = this.verify ? verifyLoad(spec, this.machine.helpers) : undefined;
     const { insns, maps } = resolveMapRefs(spec);
+    const layout = ctxLayout(spec.type, spec.expectedAttachType ?? 0);
     const program = this.machine.loadProgram({
-      insns, name: spec.name ?? 'prog', allowCallx: false, type: spec.type,
+      insns: layout ? rewriteCtxAccesses(insns, layout) : insns, name: spec.name ?? 'prog', allowCallx: false, type: spec.type,
       expectedAttachType: spec.expectedAttachType ?? 0, flags: spec.flags ?? 0,
     });
     // As bpf_check_tail_call: a program may only use prog arrays its type and attach type match.

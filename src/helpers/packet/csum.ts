@@ -1,8 +1,8 @@
 /*
- * Internet checksum arithmetic as x86-64 Linux computes it, bit for bit: `csum_partial` (a 64-bit
- * one's complement sum of little-endian words folded to 32 bits, with the byte rotation for odd
- * addresses), `csum_add`/`csum_sub` with end-around carry, `csum_fold`, and the replace helpers
- * of include/net/checksum.h. Values are unfolded 32-bit sums (`__wsum`) or 16-bit folded ones
+ * Internet checksum arithmetic as x86-64 Linux 6.18 computes it, bit for bit: `csum_partial` (a
+ * 64-bit one's complement sum of little-endian words folded to 32 bits; since Linux 6.7 without
+ * the byte rotation for odd addresses, measured through skb->csum), `csum_add`/`csum_sub` with
+ * end-around carry, `csum_fold`, and the replace helpers of include/net/checksum.h. Values are unfolded 32-bit sums (`__wsum`) or 16-bit folded ones
  * (`__sum16`), both as the little-endian numbers a u32/u16 load of the bytes gives.
  */
 
@@ -41,21 +41,12 @@ function ror32(x: number, n: number): number {
   return ((x >>> n) | (x << (32 - n))) >>> 0;
 }
 
-/**
- * `csum_partial(buf, len, sum)` of x86-64: `odd` says whether the buffer starts at an odd address
- * (the kernel then rotates the running sum by a byte before and after).
- */
-export function csumPartial(bytes: Uint8Array, sum: number, odd = false): number {
+/** `csum_partial(buf, len, sum)` of x86-64: the bytes as little-endian u64 words (the tail zero-padded) added to `sum`. */
+export function csumPartial(bytes: Uint8Array, sum: number): number {
   let i = 0;
   let len = bytes.length;
   let hi = 0;
   let lo = sum >>> 0;
-  if (odd) {
-    if (len === 0) return sum >>> 0;
-    lo = ror32(sum >>> 0, 8) + (bytes[0]! << 8);
-    i = 1;
-    len--;
-  }
   // A 64-bit one's complement sum kept as two 32-bit halves with end-around carry.
   const add64 = (wlo: number, whi: number): void => {
     lo += wlo;
@@ -83,10 +74,6 @@ export function csumPartial(bytes: Uint8Array, sum: number, odd = false): number
   if (len > 0) add64(...word(i, len));
   let result = lo + hi;
   if (result >= TWO32) result = result - TWO32 + 1;
-  if (odd) {
-    result = fold16(result);
-    result = ((result >>> 8) & 0xff) | ((result & 0xff) << 8);
-  }
   return result >>> 0;
 }
 

@@ -123,12 +123,10 @@ export const csumDiff: PacketHelperDef = packetHelper('csum_diff',
     const seed = c.lo[5]! >>> 0;
     const from = memArg(c, 'bpf_csum_diff', 1, fromSize, false);
     const to = memArg(c, 'bpf_csum_diff', 3, toSize, false);
-    const oddFrom = (c.lo[1]! & 1) === 1;
-    const oddTo = (c.lo[3]! & 1) === 1;
     let sum: number;
-    if (fromSize === 0) sum = csumPartial(to, seed, oddTo);
-    else if (toSize === 0) sum = ~csumPartial(from, ~seed >>> 0, oddFrom) >>> 0;
-    else sum = csumSub(csumPartial(to, seed, oddTo), csumPartial(from, 0, oddFrom));
+    if (fromSize === 0) sum = csumPartial(to, seed);
+    else if (toSize === 0) sum = ~csumPartial(from, ~seed >>> 0) >>> 0;
+    else sum = csumSub(csumPartial(to, seed), csumPartial(from, 0));
     return fold16(sum);
   });
 

@@ -14,7 +14,12 @@ const ETH_P_IPV6 = 0x86dd;
 const ETH_P_8021Q = 0x8100;
 const ETH_P_8021AD = 0x88a8;
 const ETH_P_TEB = 0x6558;
+const SKB_GSO_TCPV4 = 1 << 0;
 const SKB_GSO_DODGY = 1 << 1;
+const SKB_GSO_TCPV6 = 1 << 4;
+const SKB_GSO_UDP_L4 = 1 << 17;
+/** `GSO_BY_FRAGS`: a gso_size that means "segment by the fragment list"; never adjusted. */
+const GSO_BY_FRAGS = 0xffff;
 
 /** `BPF_F_ADJ_ROOM_*` flags and `BPF_ADJ_ROOM_*` modes of bpf_skb_adjust_room. */
 export const ADJ_ROOM = {
@@ -34,9 +39,19 @@ function netBaseLen(skb: SkBuff): number {
   return skb.protocol === ETH_P_IP ? 20 : skb.protocol === ETH_P_IPV6 ? 40 : 0xffffffff;
 }
 
+/**
+ * Whether a GSO packet may not change size: only TCP GSO may, and UDP_L4 GSO with a fixed gso_size
+ * (gso_size delimits its datagrams). Test runs build GSO packets without a gso_type, so never.
+ */
+function gsoRefuses(skb: SkBuff, flagsLo: number): boolean {
+  if (skb.gsoSize === 0 || skb.gsoType & (SKB_GSO_TCPV4 | SKB_GSO_TCPV6)) return false;
+  return !(skb.gsoType & SKB_GSO_UDP_L4) || !(flagsLo & ADJ_ROOM.FIXED_GSO);
+}
+
 /** `bpf_skb_net_grow`. */
 function netGrow(skb: SkBuff, u8: Bytes, off: number, diff: number, flagsLo: number, innerMacLen: number): number {
   const encap = (flagsLo & ENCAP_L3) !== 0;
+  if (gsoRefuses(skb, flagsLo)) return -ENOTSUPP;
   cowHead(skb, diff);
   let macLen = 0;
   let innerNet = 0;
@@ -67,7 +82,7 @@ function netGrow(skb: SkBuff, u8: Bytes, off: number, diff: number, flagsLo: num
     else if (skb.protocol === ETH_P_IPV6 && flagsLo & ADJ_ROOM.ENCAP_L3_IPV4) skb.protocol = ETH_P_IP;
   }
   if (skb.gsoSize) {
-    if (!(flagsLo & ADJ_ROOM.FIXED_GSO)) skb.gsoSize = Math.max(0, skb.gsoSize - diff);
+    if (!(flagsLo & ADJ_ROOM.FIXED_GSO) && skb.gsoSize !== GSO_BY_FRAGS) skb.gsoSize = (skb.gsoSize - diff) & 0xffff;
     skb.gsoType |= SKB_GSO_DODGY;
     skb.gsoSegs = 0;
   }
@@ -77,12 +92,13 @@ function netGrow(skb: SkBuff, u8: Bytes, off: number, diff: number, flagsLo: num
 /** `bpf_skb_net_shrink`. */
 function netShrink(skb: SkBuff, u8: Bytes, off: number, diff: number, flagsLo: number, flagsHi: number): number {
   if (flagsHi !== 0 || (flagsLo & ~(ADJ_ROOM.FIXED_GSO | DECAP_L3 | ADJ_ROOM.NO_CSUM_RESET)) !== 0) return -EINVAL;
+  if (gsoRefuses(skb, flagsLo)) return -ENOTSUPP;
   const ret = netHdrPop(skb, u8, off, diff);
   if (ret < 0) return ret;
   if (skb.protocol === ETH_P_IP && flagsLo & ADJ_ROOM.DECAP_L3_IPV6) skb.protocol = ETH_P_IPV6;
   else if (skb.protocol === ETH_P_IPV6 && flagsLo & ADJ_ROOM.DECAP_L3_IPV4) skb.protocol = ETH_P_IP;
   if (skb.gsoSize) {
-    if (!(flagsLo & ADJ_ROOM.FIXED_GSO)) skb.gsoSize += diff;
+    if (!(flagsLo & ADJ_ROOM.FIXED_GSO) && skb.gsoSize !== GSO_BY_FRAGS) skb.gsoSize = (skb.gsoSize + diff) & 0xffff;
     skb.gsoType |= SKB_GSO_DODGY;
     skb.gsoSegs = 0;
   }

@@ -23,14 +23,14 @@ export function cowHead(skb: SkBuff, n: number): void {
 export function postpullRcsum(skb: SkBuff, u8: Bytes, off: number, len: number, blockOff = 0): void {
   if (skb.ipSummed !== CHECKSUM_COMPLETE) return;
   const start = skb.head + off;
-  skb.csum = csumBlockAdd(skb.csum, ~csumPartial(u8().subarray(start, start + len), 0, (off & 1) === 1) >>> 0, blockOff);
+  skb.csum = csumBlockAdd(skb.csum, ~csumPartial(u8().subarray(start, start + len), 0) >>> 0, blockOff);
 }
 
 /** `__skb_postpush_rcsum`: adds bytes that entered the packet to a CHECKSUM_COMPLETE sum. */
 export function postpushRcsum(skb: SkBuff, u8: Bytes, off: number, len: number, blockOff = 0): void {
   if (skb.ipSummed !== CHECKSUM_COMPLETE) return;
   const start = skb.head + off;
-  skb.csum = csumBlockAdd(skb.csum, csumPartial(u8().subarray(start, start + len), 0, (off & 1) === 1), blockOff);
+  skb.csum = csumBlockAdd(skb.csum, csumPartial(u8().subarray(start, start + len), 0), blockOff);
 }
 
 /** `skb_clear_hash`. */

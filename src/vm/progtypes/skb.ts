@@ -171,9 +171,11 @@ export class SkbModel implements SkBuff {
     this.arena.release(old);
     this.dataOff += nhead;
     this.tailOff += nhead;
-    for (const k of ['macHeader', 'networkHeader', 'transportHeader', 'innerMacHeader', 'innerNetworkHeader', 'innerTransportHeader'] as const) {
+    for (const k of ['macHeader', 'networkHeader', 'innerMacHeader', 'innerNetworkHeader', 'innerTransportHeader'] as const) {
       if (this[k] >= 0) this[k] += nhead;
     }
+    // skb_headers_offset_update moves the transport header even when unset: ~0 (u16) wraps to nhead - 1
+    if (nhead > 0) this.transportHeader = this.transportHeader >= 0 ? this.transportHeader + nhead : nhead - 1;
   }
 
   /** Applies what the program stored into `__sk_buff` as the kernel's rewritten stores would. */

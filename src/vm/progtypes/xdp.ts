@@ -54,6 +54,8 @@ export class XdpFrame implements XdpBuff {
   readonly fragPage = FRAME_SIZE;
   readonly ingressIfindex: number;
   readonly rxQueueIndex: number;
+  /** The device a devmap program sends through (`xdp_md.egress_ifindex`; 0 elsewhere). */
+  readonly egressIfindex: number;
   /** The `xdp_md` the program reads. */
   readonly ctx: CtxMemory;
   /** The packet as LD_ABS would see it (kept current by `sync`). */
@@ -62,7 +64,7 @@ export class XdpFrame implements XdpBuff {
   private readonly bufRegion: Region;
   private live: Region | undefined;
 
-  constructor(arena: Arena, ctx: CtxMemory, ingressIfindex: number, rxQueueIndex: number) {
+  constructor(arena: Arena, ctx: CtxMemory, ingressIfindex: number, rxQueueIndex: number, egressIfindex = 0) {
     this.arena = arena;
     this.ctx = ctx;
     this.bufRegion = arena.alloc(FRAME_SIZE, 'packet', 'xdp frame', { mapped: false });
@@ -70,6 +72,7 @@ export class XdpFrame implements XdpBuff {
     this.data = this.dataMeta = this.dataEnd = this.hardStart + XDP_PACKET_HEADROOM;
     this.ingressIfindex = ingressIfindex;
     this.rxQueueIndex = rxQueueIndex;
+    this.egressIfindex = egressIfindex;
   }
 
   /** Bytes of the fragments. */
@@ -86,6 +89,7 @@ export class XdpFrame implements XdpBuff {
     v.setUint32(c + XdpMd.data_meta, this.dataMeta, true);
     v.setUint32(c + XdpMd.ingress_ifindex, this.ingressIfindex, true);
     v.setUint32(c + XdpMd.rx_queue_index, this.rxQueueIndex, true);
+    v.setUint32(c + XdpMd.egress_ifindex, this.egressIfindex, true);
     this.packet.start = this.data;
     this.packet.len = this.dataEnd - this.data;
     if (this.live) this.arena.unmap(this.live);
@@ -120,15 +124,20 @@ function einval(detail: string): ErrnoError {
   return new ErrnoError('BPF_PROG_TEST_RUN', ERRNO.EINVAL, detail);
 }
 
-/** XDP test runs, with `bpf_prog_test_run_xdp`'s rules as measured on Linux 6.18. */
+/**
+ * XDP test runs, with `bpf_prog_test_run_xdp`'s rules as measured on Linux 6.18. bpfsim's direct
+ * `run` also takes devmap and cpumap programs, which Linux cannot test-run, and a devmap program's
+ * `egress_ifindex` in ctx_in.
+ */
 export function xdpRunner(host: RunnerHost, device: (ifindex: number) => XdpDevice | undefined): ProgTypeRunner {
   const arena = host.arena;
   return {
     type: BPF_PROG_TYPE_XDP,
     name: 'xdp',
     testRun: true,
-    setup(opts: TestRunOptions, prog): RunSetup {
-      if (prog.expectedAttachType === BPF_XDP_DEVMAP || prog.expectedAttachType === BPF_XDP_CPUMAP) {
+    setup(opts: TestRunOptions, prog, mode): RunSetup {
+      const devmap = mode === 'run' && prog.expectedAttachType === BPF_XDP_DEVMAP;
+      if (mode === 'test' && (prog.expectedAttachType === BPF_XDP_DEVMAP || prog.expectedAttachType === BPF_XDP_CPUMAP)) {
         throw einval('devmap and cpumap XDP programs have no test run');
       }
       const flags = opts.flags ?? 0;
@@ -147,9 +156,9 @@ export function xdpRunner(host: RunnerHost, device: (ifindex: number) => XdpDevi
         if (live) throw einval('live frames take no data_out or ctx_out');
       }
       if (live && data.length - metalen > XDP_MAX_LINEAR) throw einval('live frames must fit the linear part');
-      if (data.length < 14) throw einval(`XDP test runs need at least an Ethernet header (14 bytes), got ${data.length}`);
+      if (data.length - metalen < 14) throw einval(`XDP test runs need an Ethernet header (14 bytes) after the metadata, got ${data.length - metalen}`);
       if (ctxIn) {
-        if (u32(ctxIn, XdpMd.egress_ifindex) !== 0) throw einval('xdp_md.egress_ifindex must be 0 in ctx_in');
+        if (!devmap && u32(ctxIn, XdpMd.egress_ifindex) !== 0) throw einval('xdp_md.egress_ifindex must be 0 in ctx_in');
         if (ifindex === 0 && rxq !== 0) throw einval('rx_queue_index needs an ingress_ifindex');
         if (ifindex !== 0) {
           const dev = device(ifindex);
@@ -163,7 +172,7 @@ export function xdpRunner(host: RunnerHost, device: (ifindex: number) => XdpDevi
         throw new ErrnoError('BPF_PROG_TEST_RUN', ERRNO.ENOMEM, `${data.length} bytes need more than ${XDP_MAX_FRAGS} fragments`);
       }
       const ctx = new CtxMemory(arena, ctxLayout(BPF_PROG_TYPE_XDP, prog.expectedAttachType)!, 'xdp_md');
-      const frame = new XdpFrame(arena, ctx, ifindex === 0 ? 1 : ifindex, rxq);
+      const frame = new XdpFrame(arena, ctx, ifindex === 0 ? 1 : ifindex, rxq, devmap && ctxIn ? u32(ctxIn, XdpMd.egress_ifindex) : 0);
       frame.dataMeta = frame.hardStart + XDP_PACKET_HEADROOM - metalen;
       frame.dataEnd = frame.data + linear;
       arena.write(frame.dataMeta, data.subarray(0, metalen + linear));

@@ -7,7 +7,7 @@
  */
 import { afterAll, describe, expect, test } from 'vitest';
 import * as U from '../../../src/uapi.js';
-import { SkBuffMd } from '../../../src/vm/index.js';
+import { SkBuffMd, ctxLayout } from '../../../src/vm/index.js';
 import { Tally, frame, kernelBackend, kernelSkip, simBackend } from './support/pair.js';
 
 const kernel = kernelSkip ? undefined : kernelBackend();
@@ -48,6 +48,34 @@ describe.skipIf(!kernel)('skb test runs match the kernel', () => {
           run(t, type, prog, { data: frame(len!, proto), ctx: ctx() });
         } catch {
           // a field this program type may not read: the kernel refused the load
+        }
+      }
+    }
+    report(t);
+  });
+
+  test.each(TYPES)('%s: narrow loads of every field at every allowed size and offset', (_name, type) => {
+    const t = new Tally();
+    const c = ctx();
+    const v = new DataView(c.buffer);
+    v.setUint32(SkBuffMd.mark, 0x11223344, true);
+    v.setUint32(SkBuffMd.priority, 0x55667788, true);
+    for (let i = 0; i < 20; i++) c[SkBuffMd.cb + i] = 0x90 + i;
+    v.setBigUint64(SkBuffMd.tstamp, 0x0102030405060708n, true);
+    v.setUint32(SkBuffMd.wire_len, 0x1234, true);
+    v.setUint32(SkBuffMd.gso_segs, 0xabcd, true);
+    v.setUint32(SkBuffMd.gso_size, 0x99887766, true);
+    // tc programs first give the VLAN and writable u16 fields values, so that every byte of them is seen
+    const tc = type === U.BPF_PROG_TYPE_SCHED_CLS || type === U.BPF_PROG_TYPE_SCHED_ACT;
+    const prologue = tc
+      ? 'r6 = r1\nr2 = 0xa888\nr3 = 0xf123\ncall bpf_skb_vlan_push\nr1 = r6\nr2 = 0x1234\n*(u32 *)(r1 +12) = r2\nr2 = 0x5678\n*(u32 *)(r1 +44) = r2\nr2 = 0x9abc\n*(u32 *)(r1 +72) = r2\n'
+      : '';
+    for (const f of ctxLayout(type)!.fields) {
+      if (f.ptr) continue;
+      for (const size of f.read) {
+        for (let off = f.off; off + size <= f.off + f.size; off += size) {
+          const prog = `${prologue}r2 = *(u${size * 8} *)(r1 +${off})\n*(u64 *)(r1 +48) = r2\nr0 = 1\nexit`;
+          for (const [len, proto] of [[300, 0x0800], [0x1a0, 0x86dd]]) run(t, type, prog, { data: frame(len!, proto), ctx: c });
         }
       }
     }
@@ -100,12 +128,15 @@ describe.skipIf(!kernel)('skb test runs match the kernel', () => {
     report(t);
   });
 
-  test('tc field stores come out in ctx out and later runs (queue_mapping, tc_index, tc_classid truncated)', () => {
+  test('tc field stores come out in ctx out, in later runs and in reads after them (queue_mapping, tc_index, tc_classid truncated)', () => {
     const t = new Tally();
     for (const [off, val] of [[8, 0x12345678], [12, 5], [12, 0xfffe], [12, 0xffff], [12, 0x1fffe], [32, 9], [44, 0x12345], [72, 0xabcdef]]) {
       const store = `r2 = ${val}\n*(u32 *)(r1 +${off}) = r2`;
       run(t, U.BPF_PROG_TYPE_SCHED_CLS, `${store}\nr0 = 0\nexit`, { data: frame(64), ctx: ctx() });
       run(t, U.BPF_PROG_TYPE_SCHED_CLS, `r3 = *(u32 *)(r1 +${off})\n*(u32 *)(r1 +48) = r3\n${store}\nr0 = 0\nexit`, { data: frame(64), ctx: ctx(), repeat: 2 });
+    }
+    for (const [off, val] of [[44, 0x12345], [72, 0xabcdef], [12, 0x1234], [8, 0x87654321]]) {
+      run(t, U.BPF_PROG_TYPE_SCHED_CLS, `r2 = ${val} ll\n*(u32 *)(r1 +${off}) = r2\nr3 = *(u32 *)(r1 +${off})\n*(u32 *)(r1 +48) = r3\nr3 = *(u16 *)(r1 +${off + 2})\n*(u32 *)(r1 +52) = r3\nr0 = 0\nexit`, { data: frame(64), ctx: ctx() });
     }
     run(t, U.BPF_PROG_TYPE_SCHED_CLS, 'r2 = 0x1234\n*(u64 *)(r1 +152) = r2\nr3 = *(u64 *)(r1 +152)\n*(u64 *)(r1 +48) = r3\nr0 = 0\nexit', { data: frame(64), ctx: ctx() });
     report(t);

@@ -44,7 +44,7 @@ function skbFields(a: SkbAccess): CtxField[] {
     ['mark', [narrow32('mark', 8, w('mark'))]],
     ['queue_mapping', [narrow32('queue_mapping', 12, { ...w('queue_mapping'), target: 2 })]],
     ['protocol', [narrow32('protocol', 16, { target: 2 })]],
-    ['vlan_present', [narrow32('vlan_present', 20, { target: 1 })]],
+    ['vlan_present', [narrow32('vlan_present', 20)]],
     ['vlan_tci', [narrow32('vlan_tci', 24, { target: 2 })]],
     ['vlan_proto', [narrow32('vlan_proto', 28, { target: 2 })]],
     ['priority', [narrow32('priority', 32, w('priority'))]],

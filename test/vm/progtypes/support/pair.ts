@@ -8,7 +8,7 @@ import { KernelBackend, kernelAvailable } from '../../../../src/kernel/index.js'
 import { assemble } from '../../../../src/isa/index.js';
 import type { Insn } from '../../../../src/isa/index.js';
 import { Machine, SimBackend } from '../../../../src/vm/index.js';
-import type { Backend, TestRunOptions, TestRunResult } from '../../../../src/vm/index.js';
+import type { Backend, BackendMap, TestRunOptions, TestRunResult } from '../../../../src/vm/index.js';
 
 const available = kernelAvailable();
 
@@ -43,12 +43,15 @@ export interface Case {
   readonly flags?: number;
   /** Test-run options. */
   readonly run: TestRunOptions;
+  /** Maps to create on the backend, referenced as `map[idx:N]`. */
+  readonly maps?: (b: Backend) => readonly BackendMap[];
 }
 
 /** Loads a case on a backend and test-runs it; a load refusal throws. */
 export function outcome(b: Backend, c: Case): Outcome {
   const insns = typeof c.prog === 'string' ? assemble(c.prog).insns : c.prog;
-  const { program } = b.loadProgram({ type: c.type, insns, name: 'pt', expectedAttachType: c.eat ?? 0, flags: c.flags ?? 0 });
+  const maps = c.maps?.(b) ?? [];
+  const { program } = b.loadProgram({ type: c.type, insns, name: 'pt', expectedAttachType: c.eat ?? 0, flags: c.flags ?? 0, maps });
   try {
     const r: TestRunResult = program.testRun(c.run);
     return { retval: r.retval, data: hex(r.data), ctx: hex(r.ctx) };
@@ -58,6 +61,7 @@ export function outcome(b: Backend, c: Case): Outcome {
     return { errno };
   } finally {
     program.close();
+    for (const m of maps) m.close();
   }
 }
 
@@ -83,10 +87,26 @@ export class Tally {
   check(kernel: Backend, sim: Backend, c: Case): void {
     const r = compare(kernel, sim, c);
     this.compared++;
-    const k = JSON.stringify(r.kernel);
-    const s = JSON.stringify(r.sim);
-    if (k !== s) this.mismatches.push(`${r.text}\n  kernel ${k.slice(0, 300)}\n  bpfsim ${s.slice(0, 300)}`);
+    if (JSON.stringify(r.kernel) !== JSON.stringify(r.sim)) this.mismatches.push(`${r.text}\n${difference(r.kernel, r.sim)}`);
   }
+}
+
+/** The fields in which two outcomes differ; hex strings from their first differing byte. */
+function difference(kernel: Outcome, sim: Outcome): string {
+  const k = kernel as Record<string, string | number>;
+  const s = sim as Record<string, string | number>;
+  const out: string[] = [];
+  for (const key of new Set([...Object.keys(k), ...Object.keys(s)])) {
+    const a = String(k[key]);
+    const b = String(s[key]);
+    if (a === b) continue;
+    let at = 0;
+    while (key !== 'errno' && at < a.length && a[at] === b[at]) at++;
+    at -= at % 2;
+    const from = at > 0 ? ` from byte ${at / 2}` : '';
+    out.push(`  ${key}${from}: kernel ${a.slice(at, at + 120)} bpfsim ${b.slice(at, at + 120)}`);
+  }
+  return out.join('\n');
 }
 
 /** A frame of `len` bytes with a recognisable pattern, an EtherType, and for IPv4 a plausible header. */
