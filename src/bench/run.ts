@@ -77,17 +77,19 @@ export function benchEngines(): string[] {
 
 /**
  * Runs the benchmark set as XDP test runs on each engine — the simulated engines and, when bpf()
- * is available, the kernel's own JIT — and returns the table rows.
+ * is available, the kernel's own JIT — and returns the table rows. The simulated backends load
+ * without bpfsim's verifier: the kernel column verifies the same bytecode, and bpfsim's verifier
+ * does not converge yet on the may_goto loops of alu_loop and checksum (issue 8).
  */
 export function runBench(opts: BenchOptions = {}): BenchRow[] {
   const engines = opts.engines ?? benchEngines();
   const minMs = opts.minTimeMs ?? 400;
   const backends = new Map<string, Backend>(engines.map((e) => [e, e === 'kernel'
     ? new KernelBackend()
-    : new SimBackend({ machine: createMachine({ cpus: 1 }), engine: e })]));
+    : new SimBackend({ machine: createMachine({ cpus: 1 }), engine: e, verify: false })]));
   const simulated = engines.filter((e) => e !== 'kernel');
   const checkedBackends = new Map<string, Backend>((opts.checked ?? true ? simulated : []).map((e) => [e,
-    new SimBackend({ machine: createMachine({ cpus: 1 }), engine: e, checked: true })]));
+    new SimBackend({ machine: createMachine({ cpus: 1 }), engine: e, checked: true, verify: false })]));
   try {
     const rows: BenchRow[] = [];
     for (const p of benchPrograms) {
