@@ -1,4 +1,6 @@
 /* Program commands: load, test run, info and translated instructions. */
+#define _GNU_SOURCE
+#include <sched.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,7 +119,29 @@ napi_value prog_test_run(napi_env env, napi_callback_info info) {
   a.ctx_size_in = (uint32_t)ctx_in.len;
   a.ctx_in = ptr_u64(ctx_in.ptr);
   a.ctx_out = ptr_u64(ctx_out);
-  long r = sys_bpf(BPF_PROG_TEST_RUN, &a, sizeof a);
+  /* pin_cpu: run on that CPU (the calling thread's affinity is set for the call and restored). */
+  uint32_t pin_cpu = UINT32_MAX;
+  if (!opt_u32(&o, "pin_cpu", &pin_cpu)) return NULL;
+  cpu_set_t saved;
+  bool pinned = false;
+  long r;
+  if (pin_cpu != UINT32_MAX) {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    if (pin_cpu >= CPU_SETSIZE || sched_getaffinity(0, sizeof saved, &saved) != 0) {
+      r = -EINVAL;
+      goto ran;
+    }
+    CPU_SET(pin_cpu, &one);
+    if (sched_setaffinity(0, sizeof one, &one) != 0) {
+      r = -errno;
+      goto ran;
+    }
+    pinned = true;
+  }
+  r = sys_bpf(BPF_PROG_TEST_RUN, &a, sizeof a);
+  if (pinned) sched_setaffinity(0, sizeof saved, &saved);
+ran:;
   int err = r < 0 ? (int)-r : 0;
   /* Outputs are meaningful on success and, truncated, on ENOSPC. */
   bool copied = err == 0 || err == ENOSPC;

@@ -115,6 +115,8 @@ export interface TestRunAttr {
   repeat?: number;
   flags?: number;
   cpu?: number;
+  /** Pin the calling thread to this CPU for the call (sched_setaffinity, restored after). */
+  pin_cpu?: number;
   batch_size?: number;
 }
 

@@ -29,6 +29,7 @@ export class KernelProgram implements BackendProgram {
       repeat: opts.repeat ?? 1,
       flags: opts.flags ?? 0,
       cpu: opts.cpu ?? 0,
+      ...(opts.pinCpu !== undefined ? { pin_cpu: opts.pinCpu } : {}),
       ...(opts.dataSizeOut !== undefined ? { data_size_out: opts.dataSizeOut } : {}),
       ...(opts.ctxSizeOut !== undefined ? { ctx_size_out: opts.ctxSizeOut } : {}),
     });

@@ -110,6 +110,12 @@ export interface TestRunOptions {
   readonly flags?: number;
   /** CPU to run on, with `BPF_F_TEST_RUN_ON_CPU`. */
   readonly cpu?: number;
+  /**
+   * CPU the run happens on, for program types without `BPF_F_TEST_RUN_ON_CPU`: the kernel backend
+   * pins the calling thread there for the call, so per-CPU map updates land in that CPU's slice
+   * (default: wherever the thread runs; the simulator's CPU 0).
+   */
+  readonly pinCpu?: number;
 }
 
 /** What a test run returns. */

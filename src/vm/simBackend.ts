@@ -77,7 +77,7 @@ export class SimProgram implements BackendProgram {
       throw new ErrnoError('BPF_PROG_TEST_RUN', ERRNO.ENOTSUPP, `program type ${progTypeName(this.type)}: ${how}`);
     }
     const onCpu = ((opts.flags ?? 0) & BPF_F_TEST_RUN_ON_CPU) !== 0;
-    const cpu = onCpu ? opts.cpu ?? 0 : 0;
+    const cpu = onCpu ? opts.cpu ?? 0 : opts.pinCpu ?? 0;
     if (cpu >= b.machine.cpus) throw new ErrnoError('BPF_PROG_TEST_RUN', ERRNO.ENXIO, `cpu ${cpu} does not exist`);
     return testRun(this.program.executable(b.engine, b.checked), runner, this.program, opts, { cpu, budget: b.budget }, b.machine.net, mode);
   }

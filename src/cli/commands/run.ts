@@ -1,7 +1,9 @@
 import { basename } from 'node:path';
 import { createMachine } from '../../machines.js';
 import { backendFor, progTypeArg } from '../backends.js';
-import { bytesArg, readProgram } from '../input.js';
+import { bytesArg, readFile, readProgram } from '../input.js';
+import { parseMapUpdate, runObject, type ObjectRunResult } from '../objectRun.js';
+import { isElf, LoadError } from '../../elf/index.js';
 import { UsageError, int, parseFlags, str } from '../usage.js';
 import type { Command, Parsed } from '../usage.js';
 import type { Insn } from '../../isa/index.js';
@@ -70,6 +72,52 @@ function runTyped(p: Parsed, io: CliIo, insns: Insn[], name: string, engine: str
   }
 }
 
+function printObjectRun(io: CliIo, r: ObjectRunResult, json: boolean): void {
+  if (json) {
+    io.out(JSON.stringify(r) + '\n');
+    return;
+  }
+  io.out(`retval = ${r.retval}\ndata out = ${r.data_out}\nctx out = ${r.ctx_out}\n` +
+    (r.insns !== undefined ? `insns = ${r.insns}\n` : '') + `ns/run = ${r.ns_per_run.toFixed(1)}\n`);
+  if (!r.maps_after) return;
+  io.out('maps after the run (non-zero entries):\n');
+  for (const [name, entries] of Object.entries(r.maps_after)) {
+    io.out(`  ${name}:${entries.length ? '' : ' (none)'}\n`);
+    for (const [k, v] of entries) io.out(`    ${k} => ${v}\n`);
+  }
+}
+
+/** Object mode: load a BPF ELF object, update its maps, test-run one program, read the maps back. */
+function runObjectMode(p: Parsed, io: CliIo, bytes: Uint8Array, engine: string): number {
+  const prog = str(p, 'prog');
+  if (prog === undefined) throw new UsageError('FILE is a BPF object: name the program to run with --prog NAME (bpfsim inspect lists them)');
+  const typeName = str(p, 'type');
+  const updates = ((p.values['map-update'] ?? []) as string[]).map(parseMapUpdate);
+  const packet = str(p, 'packet') ?? str(p, 'mem');
+  const ctx = str(p, 'ctx-in');
+  const backend = backendFor(engine, !p.values['no-verify']);
+  try {
+    const r = runObject(bytes, backend, {
+      prog,
+      ...(typeName !== undefined ? { type: progTypeArg(typeName) } : {}),
+      updates,
+      ...(packet !== undefined ? { data: bytesArg(packet, '--packet') } : {}),
+      ...(ctx !== undefined ? { ctx: bytesArg(ctx, '--ctx-in') } : {}),
+      repeat: int(p, 'repeat', 1),
+      mapsAfter: !!p.values['maps-after'],
+    });
+    printObjectRun(io, r, !!p.values['json']);
+    return 0;
+  } catch (e) {
+    const cause = e instanceof LoadError ? e.cause : e;
+    if (!(cause instanceof VerifierRejectedError)) throw e;
+    io.err(cause.log + `bpfsim run: the verifier rejects ${prog} (errno ${cause.errno}); --no-verify runs it in checked mode\n`);
+    return 1;
+  } finally {
+    backend.close();
+  }
+}
+
 /** `bpfsim run`: run a program on input memory, or test-run it as a program type. */
 export const runCommand: Command = {
   name: 'run',
@@ -78,6 +126,8 @@ export const runCommand: Command = {
                   [--dialect llvm|ubpf] [--json]
        bpfsim run FILE --type T [--packet HEX|@FILE] [--ctx-in HEX|@FILE] [--engine interp|jit|kernel] [--no-verify]
                   [--repeat N] [--json]
+       bpfsim run FILE.o --prog NAME [--packet HEX|@FILE] [--ctx-in HEX|@FILE] [--type T] [--engine …]
+                  [--map-update NAME:KEYHEX:VALUEHEX …] [--maps-after] [--no-verify] [--repeat N] [--json]
 
 Without --type, runs FILE as uBPF does: r1 points at a copy of the input memory, r2 holds its
 length, and the result is r0. Raw runs are unverified, so every memory access is bounds-checked.
@@ -88,21 +138,33 @@ With --type (xdp, socket_filter, sched_cls, … as the kernel names them), verif
 would (a rejected program is not run: its log is printed; --no-verify runs it anyway, checked),
 then test-runs it as that program type, the way BPF_PROG_TEST_RUN does, on the packet and context given; --engine kernel
 runs it on the running kernel. Prints retval, data out and context out; --json prints
-{"retval":N,"data_out":"hex","ctx_out":"hex","ns_per_run":X}.`,
+{"retval":N,"data_out":"hex","ctx_out":"hex","ns_per_run":X}.
+
+With a BPF ELF object, loads it as libbpf would (maps, global data, relocations; the program type
+from its section unless --type says otherwise) and test-runs the program --prog. Each --map-update
+is applied after the load and before the run, as bpftool map update would (a per-CPU map gets the
+value on every CPU); --maps-after adds each map's non-zero entries after the run (per-CPU maps:
+CPU 0's slice) to the output, in --json as "maps_after":{"name":[["keyhex","valuehex"],…]}.`,
   run(argv, io) {
     const p = parseFlags('run', argv, {
       mem: { type: 'string' }, engine: { type: 'string' }, repeat: { type: 'string' },
       budget: { type: 'string' }, dialect: { type: 'string' }, json: { type: 'boolean' },
       type: { type: 'string' }, packet: { type: 'string' }, 'ctx-in': { type: 'string' }, 'no-verify': { type: 'boolean' },
+      prog: { type: 'string' }, 'map-update': { type: 'string', multiple: true }, 'maps-after': { type: 'boolean' },
     });
     if (p.values['help']) return io.out(runCommand.usage + '\n'), 0;
     const [file, ...extra] = p.positionals;
     if (!file || extra.length) throw new UsageError('expects exactly one FILE (see bpfsim run --help)');
     const dialect = str(p, 'dialect') ?? 'llvm';
     if (dialect !== 'llvm' && dialect !== 'ubpf') throw new UsageError(`--dialect must be llvm or ubpf, not '${dialect}'`);
+    const engine = str(p, 'engine') ?? 'interp';
+    const bytes = readFile(file);
+    if (isElf(bytes)) return runObjectMode(p, io, bytes, engine);
+    for (const f of ['prog', 'map-update', 'maps-after']) {
+      if (p.values[f] !== undefined) throw new UsageError(`--${f} is for BPF ELF objects; ${file} is not one`);
+    }
     const insns = readProgram(file, dialect);
     const name = basename(file).replace(/\.[^.]*$/, '');
-    const engine = str(p, 'engine') ?? 'interp';
     return str(p, 'type') === undefined ? runRawMode(p, io, insns, name, engine) : runTyped(p, io, insns, name, engine);
   },
 };
