@@ -67,16 +67,17 @@ async function onKernel(src: string): Promise<{ rec: Record<string, string>; got
   const rec = k.createMap(recSpec) as KernelMap;
   const sockmap = k.createMap(sockmapSpec) as KernelMap;
   const prog = k.loadProgram({ type: U.BPF_PROG_TYPE_SK_SKB, insns: assemble(src).insns, name: 'v', expectedAttachType: U.BPF_SK_SKB_STREAM_VERDICT, maps: [rec, sockmap] }).program as KernelProgram;
-  const server = net.createServer();
+  let accept: (s: net.Socket) => void = () => {};
+  const accepted = new Promise<net.Socket>((r) => { accept = r; });
+  const server = net.createServer((s) => accept(s));
   let client: net.Socket | undefined;
   let srv: net.Socket | undefined;
   try {
     progAttach({ target_fd: sockmap.fd.raw, attach_bpf_fd: prog.fd.raw, attach_type: U.BPF_SK_SKB_STREAM_VERDICT });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const accepted = new Promise<net.Socket>((r) => server.once('connection', r));
-    const c = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+    let c!: net.Socket;
+    await new Promise<void>((r) => { c = net.connect(server.address().port, '127.0.0.1', r); });
     client = c;
-    await new Promise<void>((r) => c.once('connect', () => r()));
     const s = await accepted;
     srv = s;
     s.on('error', () => {});
@@ -85,7 +86,7 @@ async function onKernel(src: string): Promise<{ rec: Record<string, string>; got
     new DataView(v.buffer).setUint32(0, fdOf(s), true);
     sockmap.update(Uint8Array.of(0, 0, 0, 0), v);
     let got = '';
-    s.on('data', (d: Buffer) => { got += d.toString('hex'); });
+    s.on('data', (d) => { got += Buffer.from(d).toString('hex'); });
     c.write(payload);
     for (let t = 0; t < 20 && !got; t++) await new Promise((r) => setTimeout(r, 10));
     await new Promise((r) => setTimeout(r, 20));
