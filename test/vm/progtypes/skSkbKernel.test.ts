@@ -1,7 +1,7 @@
 /*
  * SK_SKB against Linux with real sockets: Linux cannot test-run sk_skb, so each program is
- * attached as the stream verdict of a SOCKMAP holding the server end of a loopback TCP connection,
- * the client sends a message, and what the program recorded in an array map (helper results, the
+ * attached as the stream verdict (or the stream parser, beside a verdict that passes everything)
+ * of a SOCKMAP holding the server end of a loopback TCP connection, the client sends a message, and what the program recorded in an array map (helper results, the
  * context's fields, the linear length, the first bytes) and what the server received are compared
  * with bpfsim's direct run of the same program on the same payload and socket addresses.
  */
@@ -25,6 +25,8 @@ afterAll(() => {
 });
 
 const payload = Buffer.from('hello world!');
+const VERDICT = U.BPF_SK_SKB_STREAM_VERDICT;
+const PARSER = U.BPF_SK_SKB_STREAM_PARSER;
 /** Context fields the program records after its helper call, by their map key (from 4). */
 const FIELDS = ['protocol', 'family', 'remote_ip4', 'local_ip4', 'remote_port', 'local_port', 'gso_segs', 'ifindex',
   'ingress_ifindex', 'pkt_type', 'priority', 'tc_index', 'vlan_present', 'queue_mapping', 'napi_id', 'gso_size'] as const;
@@ -36,7 +38,7 @@ function record(key: number, reg: string): string {
 
 /**
  * The verdict program: `call` (r6 = ctx, leaves r0), then records r0, len, data_end - data, the
- * first 8 bytes (bpf_skb_load_bytes) and FIELDS, and returns `verdict` (or the helper's r0).
+ * first 8 bytes (bpf_skb_load_bytes) and FIELDS, and returns `verdict` (r9: the helper's r0).
  */
 function program(call: string, verdict: string): string {
   let src = `r6 = r1\n${call}\nr9 = r0\n${record(0, 'r0')}r1 = *(u32 *)(r6 +0)\n${record(1, 'r1')}`;
@@ -62,18 +64,23 @@ function readRecord(m: BackendMap): Record<string, string> {
 const fdOf = (s: unknown) => (s as { _handle: { fd: number } })._handle.fd;
 
 /** What the kernel's program recorded and what the server read, for one message. */
-async function onKernel(src: string): Promise<{ rec: Record<string, string>; got: string; ports: [number, number] }> {
+async function onKernel(src: string, eat: number): Promise<{ rec: Record<string, string>; got: string; ports: [number, number] }> {
   const k = kernel!;
   const rec = k.createMap(recSpec) as KernelMap;
   const sockmap = k.createMap(sockmapSpec) as KernelMap;
-  const prog = k.loadProgram({ type: U.BPF_PROG_TYPE_SK_SKB, insns: assemble(src).insns, name: 'v', expectedAttachType: U.BPF_SK_SKB_STREAM_VERDICT, maps: [rec, sockmap] }).program as KernelProgram;
+  const load = (text: string, attach: number) => k.loadProgram({
+    type: U.BPF_PROG_TYPE_SK_SKB, insns: assemble(text).insns, name: 'v', expectedAttachType: attach, maps: [rec, sockmap],
+  }).program as KernelProgram;
+  const prog = load(src, eat);
+  const pass = eat === PARSER ? load('r0 = 1\nexit', VERDICT) : undefined;
   let accept: (s: net.Socket) => void = () => {};
   const accepted = new Promise<net.Socket>((r) => { accept = r; });
   const server = net.createServer((s) => accept(s));
   let client: net.Socket | undefined;
   let srv: net.Socket | undefined;
   try {
-    progAttach({ target_fd: sockmap.fd.raw, attach_bpf_fd: prog.fd.raw, attach_type: U.BPF_SK_SKB_STREAM_VERDICT });
+    progAttach({ target_fd: sockmap.fd.raw, attach_bpf_fd: prog.fd.raw, attach_type: eat });
+    if (pass) progAttach({ target_fd: sockmap.fd.raw, attach_bpf_fd: pass.fd.raw, attach_type: VERDICT });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     let c!: net.Socket;
     await new Promise<void>((r) => { c = net.connect(server.address().port, '127.0.0.1', r); });
@@ -88,7 +95,8 @@ async function onKernel(src: string): Promise<{ rec: Record<string, string>; got
     let got = '';
     s.on('data', (d) => { got += Buffer.from(d).toString('hex'); });
     c.write(payload);
-    for (let t = 0; t < 20 && !got; t++) await new Promise((r) => setTimeout(r, 10));
+    // a dropped message never comes: half a second is long enough for a passed one on a loaded machine
+    for (let t = 0; t < 50 && !got; t++) await new Promise((r) => setTimeout(r, 10));
     await new Promise((r) => setTimeout(r, 20));
     return { rec: readRecord(rec), got, ports: [c.localPort!, s.localPort!] };
   } finally {
@@ -96,13 +104,17 @@ async function onKernel(src: string): Promise<{ rec: Record<string, string>; got
     srv?.destroy();
     server.close();
     prog.close();
+    pass?.close();
     sockmap.close();
     rec.close();
   }
 }
 
-/** The same program on bpfsim, with the connection's addresses; `got` is data out when the verdict passes it to the server. */
-function onSim(src: string, [clientPort, serverPort]: [number, number]): { rec: Record<string, string>; got: string } {
+/**
+ * The same program on bpfsim, with the connection's addresses; `got` is data out when a verdict
+ * passes it to the server, or the message when a parser says it is complete (its whole length).
+ */
+function onSim(src: string, eat: number, [clientPort, serverPort]: [number, number]): { rec: Record<string, string>; got: string } {
   const rec = sim.createMap(recSpec);
   const sockmap = sim.createMap(sockmapSpec);
   const self = machine.net.sockets.add({ state: TcpState.ESTABLISHED, localIp: '127.0.0.1', localPort: serverPort, remoteIp: '127.0.0.1', remotePort: clientPort });
@@ -112,11 +124,11 @@ function onSim(src: string, [clientPort, serverPort]: [number, number]): { rec: 
   const v = new DataView(ctx.buffer);
   v.setBigUint64(SkBuffMd.sk, BigInt(self.address), true);
   v.setUint32(SkBuffMd.ingress_ifindex, 1, true);
-  const p = sim.loadProgram({ type: U.BPF_PROG_TYPE_SK_SKB, insns: assemble(src).insns, name: 'v', expectedAttachType: U.BPF_SK_SKB_STREAM_VERDICT, maps: [rec, sockmap] }).program as SimProgram;
+  const p = sim.loadProgram({ type: U.BPF_PROG_TYPE_SK_SKB, insns: assemble(src).insns, name: 'v', expectedAttachType: eat, maps: [rec, sockmap] }).program as SimProgram;
   try {
     const r = p.run({ data: payload, ctx });
     const toSelf = r.redirect?.kind === 'sock' && r.redirect.cookie === self.cookie && r.redirect.ingress;
-    const passed = r.retval === 1 && (!r.redirect || toSelf);
+    const passed = eat === PARSER ? r.retval === payload.length : r.retval === 1 && (!r.redirect || toSelf);
     return { rec: readRecord(rec), got: passed ? Buffer.from(r.data).toString('hex') : '' };
   } finally {
     p.close();
@@ -152,11 +164,26 @@ const CASES: [string, string, string][] = [
   ['redirect onto its own receive queue', 'r1 = r6\nr2 = map[idx:1]\nr3 = 0\nr4 = 1\ncall bpf_sk_redirect_map', 'r9'],
 ];
 
+/** Stream parsers: the helper, then the length the parser returns. */
+const WHOLE = '*(u32 *)(r6 +0)';
+const PARSER_CASES: [string, string, string][] = [
+  ['the whole message', 'r0 = 0', WHOLE],
+  ['need more data', 'r0 = 0', '0'],
+  ['pull 5 bytes', 'r1 = r6\nr2 = 5\ncall bpf_skb_pull_data', WHOLE],
+  ['socket uid', 'r1 = r6\ncall bpf_get_socket_uid', WHOLE],
+];
+
+async function compareOn(eat: number, call: string, verdict: string): Promise<void> {
+  const text = program(call, verdict);
+  const k = await onKernel(text, eat);
+  const s = onSim(text, eat, k.ports);
+  expect(s).toEqual({ rec: k.rec, got: k.got });
+}
+
 describe.skipIf(!kernel)('sk_skb stream verdicts match Linux on a loopback TCP connection', () => {
-  test.each(CASES)('%s', async (_name, call, verdict) => {
-    const src = program(call, verdict);
-    const k = await onKernel(src);
-    const s = onSim(src, k.ports);
-    expect(s).toEqual({ rec: k.rec, got: k.got });
-  });
+  test.each(CASES)('%s', async (_name, call, verdict) => compareOn(VERDICT, call, verdict));
+});
+
+describe.skipIf(!kernel)('sk_skb stream parsers match Linux on a loopback TCP connection', () => {
+  test.each(PARSER_CASES)('%s', async (_name, call, verdict) => compareOn(PARSER, call, verdict));
 });
