@@ -5,7 +5,6 @@
  * context's fields, the linear length, the first bytes) and what the server received are compared
  * with bpfsim's direct run of the same program on the same payload and socket addresses.
  */
-import net from 'node:net';
 import { afterAll, describe, expect, test } from 'vitest';
 import { KernelBackend, kernelAvailable, progAttach } from '../../../src/kernel/index.js';
 import type { KernelMap, KernelProgram } from '../../../src/kernel/index.js';
@@ -13,6 +12,8 @@ import { assemble } from '../../../src/isa/index.js';
 import * as U from '../../../src/uapi.js';
 import { Machine, SimBackend, SkBuffMd, TcpState } from '../../../src/vm/index.js';
 import type { BackendMap, SimProgram } from '../../../src/vm/index.js';
+import { fdOf, settle, tcpPair } from './support/tcp.js';
+import type { TcpPair } from './support/tcp.js';
 
 const available = kernelAvailable();
 if (!available.ok) console.log(`skipping the sk_skb comparison with the kernel: ${available.reason}`);
@@ -61,8 +62,6 @@ function readRecord(m: BackendMap): Record<string, string> {
   return out;
 }
 
-const fdOf = (s: unknown) => (s as { _handle: { fd: number } })._handle.fd;
-
 /** What the kernel's program recorded and what the server read, for one message. */
 async function onKernel(src: string, eat: number): Promise<{ rec: Record<string, string>; got: string; ports: [number, number] }> {
   const k = kernel!;
@@ -73,36 +72,20 @@ async function onKernel(src: string, eat: number): Promise<{ rec: Record<string,
   }).program as KernelProgram;
   const prog = load(src, eat);
   const pass = eat === PARSER ? load('r0 = 1\nexit', VERDICT) : undefined;
-  let accept: (s: net.Socket) => void = () => {};
-  const accepted = new Promise<net.Socket>((r) => { accept = r; });
-  const server = net.createServer((s) => accept(s));
-  let client: net.Socket | undefined;
-  let srv: net.Socket | undefined;
+  let pair: TcpPair | undefined;
   try {
     progAttach({ target_fd: sockmap.fd.raw, attach_bpf_fd: prog.fd.raw, attach_type: eat });
     if (pass) progAttach({ target_fd: sockmap.fd.raw, attach_bpf_fd: pass.fd.raw, attach_type: VERDICT });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    let c!: net.Socket;
-    await new Promise<void>((r) => { c = net.connect(server.address().port, '127.0.0.1', r); });
-    client = c;
-    const s = await accepted;
-    srv = s;
-    s.on('error', () => {});
-    c.on('error', () => {});
+    const c = await tcpPair();
+    pair = c;
     const v = new Uint8Array(4);
-    new DataView(v.buffer).setUint32(0, fdOf(s), true);
+    new DataView(v.buffer).setUint32(0, fdOf(c.accepted), true);
     sockmap.update(Uint8Array.of(0, 0, 0, 0), v);
-    let got = '';
-    s.on('data', (d) => { got += Buffer.from(d).toString('hex'); });
-    c.write(payload);
-    // a dropped message never comes: half a second is long enough for a passed one on a loaded machine
-    for (let t = 0; t < 50 && !got; t++) await new Promise((r) => setTimeout(r, 10));
-    await new Promise((r) => setTimeout(r, 20));
-    return { rec: readRecord(rec), got, ports: [c.localPort!, s.localPort!] };
+    c.client.write(payload);
+    await settle(() => c.acceptedGot() !== '');
+    return { rec: readRecord(rec), got: c.acceptedGot(), ports: [c.client.localPort!, c.accepted.localPort!] };
   } finally {
-    client?.destroy();
-    srv?.destroy();
-    server.close();
+    pair?.close();
     prog.close();
     pass?.close();
     sockmap.close();
