@@ -15,7 +15,8 @@ export const SK_SKB_MAX_DATA = 16064;
 
 /** `__sk_buff` byte ranges an sk_skb run's ctx_in may set; the others are computed and must be zero. */
 const SETTABLE: readonly [number, number][] = [
-  [SkBuffMd.priority, 8], [SkBuffMd.tc_index, 4], [SkBuffMd.cb, SKB_CB_SIZE + 4], [SkBuffMd.family, 52],
+  [SkBuffMd.priority, 4], [SkBuffMd.ingress_ifindex, 4], [SkBuffMd.ifindex, 4], [SkBuffMd.tc_index, 4],
+  [SkBuffMd.cb, SKB_CB_SIZE], [SkBuffMd.hash, 4], [SkBuffMd.family, SkBuffMd.data_meta - SkBuffMd.family],
   [SkBuffMd.gso_segs, 4], [SkBuffMd.sk, 8], [SkBuffMd.gso_size, 4],
 ];
 

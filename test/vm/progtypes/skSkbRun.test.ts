@@ -99,9 +99,12 @@ describe('sk_skb runs', () => {
     expect(load.retval).toBe(0x21646c72);
   });
 
-  test('ctx_in: priority and tc_index are kept, computed fields must be zero, ctx out has no pointers', () => {
+  test('ctx_in: priority, tc_index and the devices are kept, computed fields must be zero, ctx out has no pointers', () => {
     const c = ctx4();
     new DataView(c.buffer).setUint32(SkBuffMd.priority, 7, true);
+    new DataView(c.buffer).setUint32(SkBuffMd.ifindex, 3, true);
+    new DataView(c.buffer).setUint32(SkBuffMd.ingress_ifindex, 2, true);
+    expect(run('r0 = *(u32 *)(r1 +40)\nr2 = *(u32 *)(r1 +36)\nr0 <<= 4\nr0 |= r2\nexit', { data: payload, ctx: c }).retval).toBe(0x32);
     const r = run('r2 = 0x12345\n*(u32 *)(r1 +44) = r2\nr0 = *(u32 *)(r1 +32)\nexit', { data: payload, ctx: c });
     expect([r.retval, u32(r.ctx, SkBuffMd.tc_index), u32(r.ctx, SkBuffMd.len), u32(r.ctx, SkBuffMd.data)]).toEqual([7, 0x2345, 12, 0]);
     const bad = ctx4();
