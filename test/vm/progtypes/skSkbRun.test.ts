@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, test } from 'vitest';
 import { assemble } from '../../../src/isa/index.js';
 import * as U from '../../../src/uapi.js';
-import { AF_INET6, Machine, SimBackend, SkBuffMd, TcpState } from '../../../src/vm/index.js';
+import { AF_INET6, Machine, SK_SKB_MAX_DATA, SimBackend, SkBuffMd, TcpState } from '../../../src/vm/index.js';
 import type { BpfMap } from '../../../src/maps/index.js';
 import type { SimProgram, TestRunOptions, TestRunResult } from '../../../src/vm/index.js';
 
@@ -110,6 +110,18 @@ describe('sk_skb runs', () => {
     const bad = ctx4();
     bad[SkBuffMd.len] = 1;
     expect(() => run('r0 = 1\nexit', { data: payload, ctx: bad })).toThrow(expect.objectContaining({ errnoName: 'EINVAL' }));
+  });
+
+  test('bad input: too much data, an unknown socket pointer, a family without streams', () => {
+    const einval = expect.objectContaining({ errnoName: 'EINVAL' });
+    expect(() => run('r0 = 1\nexit', { data: new Uint8Array(SK_SKB_MAX_DATA + 1) })).toThrow(einval);
+    const c = new Uint8Array(192);
+    new DataView(c.buffer).setBigUint64(SkBuffMd.sk, 0x1234n, true);
+    expect(() => run('r0 = 1\nexit', { data: payload, ctx: c })).toThrow(/not a socket of this machine/);
+    const unix = new Uint8Array(192);
+    unix[SkBuffMd.family] = 1;
+    expect(() => run('r0 = 1\nexit', { data: payload, ctx: unix })).toThrow(einval);
+    expect(run('r0 = *(u32 *)(r1 +0)\nexit', { data: new Uint8Array(SK_SKB_MAX_DATA) }).retval).toBe(SK_SKB_MAX_DATA);
   });
 
   test('the verifier refuses mark; unverified, checked mode faults on it and on bytes past data_end', () => {
