@@ -12,8 +12,8 @@ import { assemble } from '../../../src/isa/index.js';
 import * as U from '../../../src/uapi.js';
 import { Machine, SimBackend, SkBuffMd, TcpState } from '../../../src/vm/index.js';
 import type { BackendMap, SimProgram } from '../../../src/vm/index.js';
-import { fdOf, settle, tcpPair } from './support/tcp.js';
-import type { TcpPair } from './support/tcp.js';
+import { fdOf, settle, tcpPair } from '../../support/tcp.js';
+import type { TcpPair } from '../../support/tcp.js';
 
 const available = kernelAvailable();
 if (!available.ok) console.log(`skipping the sk_skb comparison with the kernel: ${available.reason}`);
