@@ -138,6 +138,9 @@ declare module 'node:net' {
   export interface Socket {
     destroy(): void;
     readonly localPort?: number;
+    write(data: Uint8Array): boolean;
+    on(ev: 'data', fn: (data: Uint8Array) => void): this;
+    on(ev: 'error', fn: (err: Error) => void): this;
   }
   export function createServer(listener?: (socket: Socket) => void): Server;
   export function connect(port: number, host: string, cb?: () => void): Socket;

@@ -86,6 +86,7 @@ const TABLE: readonly (readonly [string, number, number, number?, boolean?])[] =
   ['sockops', U.BPF_PROG_TYPE_SOCK_OPS, U.BPF_CGROUP_SOCK_OPS],
   ['sk_skb/stream_parser', U.BPF_PROG_TYPE_SK_SKB, U.BPF_SK_SKB_STREAM_PARSER],
   ['sk_skb/stream_verdict', U.BPF_PROG_TYPE_SK_SKB, U.BPF_SK_SKB_STREAM_VERDICT],
+  ['sk_skb/verdict', U.BPF_PROG_TYPE_SK_SKB, U.BPF_SK_SKB_VERDICT],
   ['sk_skb', U.BPF_PROG_TYPE_SK_SKB, 0],
   ['sk_msg', U.BPF_PROG_TYPE_SK_MSG, U.BPF_SK_MSG_VERDICT],
   ['lirc_mode2', U.BPF_PROG_TYPE_LIRC_MODE2, U.BPF_LIRC_MODE2],

@@ -69,6 +69,8 @@ export interface PacketSocket extends MapSocket {
   readonly mark: number;
   /** `sk_priority`. */
   readonly priority: number;
+  /** `sk_uid`: the owner's uid (`bpf_get_socket_uid`). */
+  readonly uid: number;
 }
 
 /** A network device as packet helpers see it. */
@@ -191,6 +193,11 @@ export interface SkBuff {
   mark: number;
   /** `skb->priority`. */
   priority: number;
+  /**
+   * `skb->data_len`: bytes at the end of the packet held in pages, not in the linear part that
+   * direct packet access reaches (`data_end` is data + len - dataLen); pulls make them linear.
+   */
+  dataLen: number;
   /** Length (tail less data). */
   readonly len: number;
   /** Makes the buffer hold at least `headroom` bytes before data and `tailroom` after the tail, reallocating when needed. */
@@ -223,7 +230,27 @@ export type RedirectTarget =
   | { readonly kind: 'ifindex'; readonly ifindex: number; readonly flags: number }
   | { readonly kind: 'peer'; readonly ifindex: number }
   | { readonly kind: 'neigh'; readonly ifindex: number; readonly nexthop?: { readonly family: number; readonly addr: Uint8Array } }
-  | { readonly kind: 'map'; readonly mapType: number; readonly mapId: number; readonly key: number; readonly flags: number; readonly ifindex?: number };
+  | { readonly kind: 'map'; readonly mapType: number; readonly mapId: number; readonly key: number; readonly flags: number; readonly ifindex?: number }
+  | SockRedirect;
+
+/**
+ * Where `bpf_sk_redirect_map`/`_hash` sends an sk_skb verdict's data: the socket of a SOCKMAP index
+ * or SOCKHASH key, to its receive queue (`ingress`) or out of it (`skb_bpf_set_redir`).
+ */
+export interface SockRedirect {
+  /** Discriminant. */
+  readonly kind: 'sock';
+  /** BPF_MAP_TYPE_SOCKMAP or BPF_MAP_TYPE_SOCKHASH. */
+  readonly mapType: number;
+  /** The map's id. */
+  readonly mapId: number;
+  /** The SOCKMAP index, or the SOCKHASH key's bytes. */
+  readonly key: number | Uint8Array;
+  /** The target socket's cookie. */
+  readonly cookie: bigint;
+  /** BPF_F_INGRESS: onto the target's receive queue instead of out of it. */
+  readonly ingress: boolean;
+}
 
 /** A copy of the packet `bpf_clone_redirect` sent out. */
 export interface ClonedPacket {

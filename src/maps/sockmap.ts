@@ -59,6 +59,11 @@ export class SockMap extends BpfMap {
     return slot < 0 ? undefined : this.bySlot.get(slot);
   }
 
+  /** The socket at a SOCKMAP index (`__sock_map_lookup_elem`), if any; always undefined for a SOCKHASH. */
+  socketByIndex(index: number): MapSocket | undefined {
+    return this.table || index >= this.maxEntries ? undefined : this.byIndex[index];
+  }
+
   override lookupElem(_cpu: number, keyAddr: number): number {
     return this.socketAt(keyAddr)?.address ?? 0;
   }

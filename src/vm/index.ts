@@ -31,6 +31,7 @@ export type { CtxAccesses } from './progtypes/ctxReach.js';
 export { SkbModel } from './progtypes/skb.js';
 export type { SkbInit } from './progtypes/skb.js';
 export { SKB_HEADROOM, SKB_MAX_DATA, SKB_TEST_RUN_TYPES, skbRunner } from './progtypes/skbRunner.js';
+export { SK_SKB_MAX_DATA, skSkbRunner } from './progtypes/skSkb.js';
 export { BPF_FLOW_KEYS_SIZE, BpfFlowKeys, flowDissectorRunner } from './progtypes/flowDissector.js';
 export { rawTpRunner, tracingCtxRunners, tracingRunner } from './progtypes/tracingRunners.js';
 export { sockCtxRunners } from './progtypes/sockRunners.js';

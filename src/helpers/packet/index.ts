@@ -9,7 +9,8 @@ import { csumDiff, csumLevel, csumUpdate, l3CsumReplace, l4CsumReplace } from '.
 import { skbChangeHead, skbChangeTail, skbChangeType, skbLoadBytes, skbLoadBytesRelative, skbPullData, skbStoreBytes } from './skbData.js';
 import { skbAdjustRoom, skbChangeProto, skbVlanPop, skbVlanPush } from './skbLayout.js';
 import { getCgroupClassid, getHashRecalc, setHash, setHashInvalid, skbGetTunnelKey, skbSetTunnelKey } from './skbMeta.js';
-import { getSocketCookie, skFullsock, skLookupTcp, skLookupUdp, skRelease, skcLookupTcp } from './sockets.js';
+import { getSocketCookie, getSocketUid, skFullsock, skLookupTcp, skLookupUdp, skRelease, skcLookupTcp } from './sockets.js';
+import { skRedirectHash, skRedirectMap } from './sockRedirect.js';
 import { xdpAdjustHead, xdpAdjustMeta, xdpAdjustTail, xdpGetBuffLen, xdpLoadBytes, xdpStoreBytes } from './xdp.js';
 
 export * from './csum.js';
@@ -21,6 +22,7 @@ export { BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS, BPF_F_INGRESS } from './redirec
 export { BPF_CSUM_LEVEL, CSUM_FLAGS } from './skbCsum.js';
 export { BPF_F_INVALIDATE_HASH, BPF_F_RECOMPUTE_CSUM, BPF_HDR_START, BPF_SKB_MAX_LEN } from './skbData.js';
 export { ADJ_ROOM } from './skbLayout.js';
+export { SK_DROP, SK_PASS } from './sockRedirect.js';
 export { TUNINFO, TUNNEL } from './skbMeta.js';
 
 /** Every packet and socket helper bpfsim implements. */
@@ -32,6 +34,7 @@ export function packetHelpers(): PacketHelperDef[] {
     skbAdjustRoom, skbChangeProto, skbVlanPush, skbVlanPop,
     l3CsumReplace, l4CsumReplace, csumDiff, csumUpdate, csumLevel,
     getHashRecalc, setHash, setHashInvalid, getCgroupClassid, skbGetTunnelKey, skbSetTunnelKey,
-    fibLookup, skLookupTcp, skLookupUdp, skcLookupTcp, skRelease, skFullsock, getSocketCookie,
+    fibLookup, skLookupTcp, skLookupUdp, skcLookupTcp, skRelease, skFullsock, getSocketCookie, getSocketUid,
+    skRedirectMap, skRedirectHash,
   ];
 }

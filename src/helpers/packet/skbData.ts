@@ -4,7 +4,7 @@ import type { SkBuff } from '../packet.js';
 import { argU64n, ctxOf, memArg, netOf, skbOf } from './context.js';
 import { FLOW, LWT, LWT_XMIT, SK_FILTER, SK_SKB, TC, packetHelper } from './def.js';
 import type { PacketHelperDef } from './def.js';
-import { clearHash, cowHead, ensureWritable, postpullRcsum, postpushRcsum } from './skbOps.js';
+import { clearHash, cowHead, ensureWritable, headLen, postpullRcsum, postpushRcsum } from './skbOps.js';
 import type { HelperCall } from '../types.js';
 
 const { EINVAL, EFAULT, ENOTSUPP } = ERRNO;
@@ -97,11 +97,11 @@ export const skbStoreBytes: PacketHelperDef = packetHelper('skb_store_bytes',
     return 0;
   });
 
-/** `bpf_skb_pull_data(skb, len)`: makes `len` bytes (0: all) direct-accessible; -ENOMEM past the end. */
+/** `bpf_skb_pull_data(skb, len)`: makes `len` bytes (0: the linear part) direct-accessible; -ENOMEM past the end. */
 export const skbPullData: PacketHelperDef = packetHelper('skb_pull_data',
   { ret: 'integer', args: ['ctx', 'anything'], changesPktData: true }, [...TC, ...SK_SKB, ...LWT], (c) => {
     const skb = skbOf(c, 'bpf_skb_pull_data');
-    const ret = ensureWritable(skb, u32(c, 2) || skb.len);
+    const ret = ensureWritable(skb, u32(c, 2) || headLen(skb));
     skb.sync();
     return ret;
   });
@@ -113,8 +113,8 @@ function minLen(skb: SkBuff): number {
 
 /**
  * `bpf_skb_change_tail(skb, len, flags)`: grows (zero-filled) or trims the packet; -EINVAL for flags,
- * a length past BPF_SKB_MAX_LEN or inside the headers, -ENOTSUPP on encapsulated packets. A
- * CHECKSUM_COMPLETE skb becomes CHECKSUM_NONE.
+ * a length past BPF_SKB_MAX_LEN or inside the headers, -ENOTSUPP on encapsulated packets. The
+ * packet becomes linear first; a CHECKSUM_COMPLETE skb becomes CHECKSUM_NONE.
  */
 export const skbChangeTail: PacketHelperDef = packetHelper('skb_change_tail',
   { ret: 'integer', args: ['ctx', 'anything', 'anything'], changesPktData: true }, [...TC, ...SK_SKB, ...LWT_XMIT], (c) => {
@@ -122,6 +122,7 @@ export const skbChangeTail: PacketHelperDef = packetHelper('skb_change_tail',
     const newLen = u32(c, 2);
     if (argU64n(c, 3) !== 0 || newLen > BPF_SKB_MAX_LEN || newLen < minLen(skb)) return -EINVAL;
     if (skb.encapsulation) return -ENOTSUPP;
+    ensureWritable(skb, skb.len);
     const u8 = bytesOf(c, 'bpf_skb_change_tail');
     const old = skb.len;
     if (newLen !== old && skb.ipSummed === CHECKSUM_COMPLETE) skb.ipSummed = CHECKSUM_NONE;

@@ -84,7 +84,15 @@ export function macHeaderLen(skb: SkBuff): number {
   return skb.networkHeader - skb.macHeader;
 }
 
-/** `skb_ensure_writable(skb, len)` of a linear skb: -ENOMEM when the packet is shorter than `len`. */
+/** `skb_ensure_writable(skb, len)`: -ENOMEM when the packet is shorter than `len`, else its first `len` bytes made linear. */
 export function ensureWritable(skb: SkBuff, len: number): number {
-  return len > skb.tailOff - skb.dataOff ? -ERRNO.ENOMEM : 0;
+  if (len > skb.tailOff - skb.dataOff) return -ERRNO.ENOMEM;
+  // pskb_may_pull: paged bytes up to `len` move into the linear part
+  skb.dataLen = Math.min(skb.dataLen, skb.len - len);
+  return 0;
+}
+
+/** `skb_headlen`: the linear bytes, which direct packet access reaches. */
+export function headLen(skb: SkBuff): number {
+  return skb.len - skb.dataLen;
 }

@@ -1,6 +1,6 @@
 import type { PacketSocket } from '../packet.js';
 import type { HelperCall } from '../types.js';
-import { argU64n, ctxOf, memArg, netOf } from './context.js';
+import { argU64n, ctxOf, memArg, netOf, skbOf } from './context.js';
 import { CG_SKB, SK_FILTER, SK_SKB, SOCK, SOCK_ADDR, SOCK_OPS, TC, XDP, packetHelper } from './def.js';
 import type { PacketHelperDef } from './def.js';
 
@@ -70,6 +70,16 @@ export const skFullsock: PacketHelperDef = packetHelper('sk_fullsock', { ret: 's
   const sk = netOf(c, 'bpf_sk_fullsock').socketAt(addr);
   return sk && sk.state !== TCP_TIME_WAIT && sk.state !== TCP_NEW_SYN_RECV ? addr : 0;
 });
+
+/** `overflowuid`: what `bpf_get_socket_uid` answers without a full socket. */
+const OVERFLOW_UID = 65534;
+
+/** `bpf_get_socket_uid(skb)`: the owner of `skb->sk` (a request socket's stands for its listener's); overflowuid without a full socket. */
+export const getSocketUid: PacketHelperDef = packetHelper('get_socket_uid', { ret: 'integer', args: ['ctx'] },
+  [...SK_FILTER, ...TC, ...SK_SKB], (c) => {
+    const sk = skbOf(c, 'bpf_get_socket_uid').sk;
+    return sk && sk.state !== TCP_TIME_WAIT ? sk.uid : OVERFLOW_UID;
+  });
 
 /** `bpf_get_socket_cookie(ctx)`: the cookie of the context's socket (`skb->sk`, the sock_addr/sock_ops socket), 0 without one. */
 export const getSocketCookie: PacketHelperDef = packetHelper('get_socket_cookie', { ret: 'integer', args: ['ctx'] },

@@ -39,6 +39,8 @@ export interface SocketSpec {
   readonly priority?: number;
   /** `sk_type` (default SOCK_STREAM for TCP, SOCK_DGRAM for UDP). */
   readonly type?: number;
+  /** `sk_uid`, the owner (default 0, root). */
+  readonly uid?: number;
 }
 
 /** A socket of the simulated kernel, with its `struct bpf_sock` view in the arena. */
@@ -56,6 +58,7 @@ export class SimSocket implements PacketSocket {
   readonly reuseport: boolean;
   readonly mark: number;
   readonly priority: number;
+  readonly uid: number;
   /** Address of the `bpf_sock` view. */
   readonly address: number;
   /** References taken by lookups and not yet released. */
@@ -78,6 +81,7 @@ export class SimSocket implements PacketSocket {
     this.reuseport = spec.reuseport ?? false;
     this.mark = spec.mark ?? 0;
     this.priority = spec.priority ?? 0;
+    this.uid = spec.uid ?? 0;
     this.region = arena.alloc(BPF_SOCK_SIZE, 'mem', `bpf_sock[${cookie}]`, { writable: false });
     this.address = this.region.start;
     this.writeView(arena);

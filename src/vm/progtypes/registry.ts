@@ -1,4 +1,5 @@
 import { flowDissectorRunner } from './flowDissector.js';
+import { skSkbRunner } from './skSkb.js';
 import { SKB_TEST_RUN_TYPES, skbRunner } from './skbRunner.js';
 import { sockCtxRunners } from './sockRunners.js';
 import { rawTpRunner, tracingCtxRunners, tracingRunner } from './tracingRunners.js';
@@ -16,5 +17,6 @@ export function progTypeRunners(host: RunnerHost & { readonly cpus: number }, de
     tracingRunner(host, host.cpus),
     ...tracingCtxRunners(host),
     ...sockCtxRunners(host),
+    skSkbRunner(host),
   ];
 }

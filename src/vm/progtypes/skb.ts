@@ -33,8 +33,9 @@ function swap16(x: number): number {
 }
 
 /**
- * An `sk_buff` in the arena: a linear buffer (head, data, tail, capacity as offsets from head) with
- * the kernel's metadata, and the `__sk_buff` structure the program reads. Fields a program may
+ * An `sk_buff` in the arena: one buffer (head, data, tail, capacity as offsets from head) with
+ * the kernel's metadata, and the `__sk_buff` structure the program reads. Its last `dataLen` bytes
+ * stand for paged data: in the buffer for helpers, past `data_end` for the program. Fields a program may
  * write through the context (mark, priority, tc_index, tc_classid, queue_mapping, cb, tstamp) live
  * in that structure and are normalised the way the kernel's rewritten stores would leave them
  * whenever the skb is synced; the rest is kept here and written to it by `sync`.
@@ -50,6 +51,7 @@ export class SkbModel implements SkBuff {
   capacity = 0;
   dataOff: number;
   tailOff: number;
+  dataLen = 0;
   macHeader = -1;
   networkHeader = -1;
   transportHeader = -1;
@@ -204,7 +206,7 @@ export class SkbModel implements SkBuff {
     set(SkBuffMd.ifindex, this.ifindex);
     set(SkBuffMd.hash, this.hash);
     set(SkBuffMd.data, this.data);
-    set(SkBuffMd.data_end, this.head + this.tailOff);
+    set(SkBuffMd.data_end, this.head + this.tailOff - this.dataLen);
     set(SkBuffMd.data_meta, this.data);
     set(SkBuffMd.wire_len, this.wireLen);
     set(SkBuffMd.gso_segs, this.gsoSegs);
@@ -216,7 +218,7 @@ export class SkbModel implements SkBuff {
     this.packet.start = this.data;
     this.packet.len = this.len;
     if (this.live) this.arena.unmap(this.live);
-    this.live = this.arena.map(this.data, this.len, 'packet', 'packet', this.writablePacket);
+    this.live = this.arena.map(this.data, this.len - this.dataLen, 'packet', 'packet', this.writablePacket);
   }
 
   /** `family` … `local_port`: the attached socket's addresses, as `bpf_convert_ctx_access` reads them. */

@@ -35,6 +35,7 @@ export const VERDICTS: Readonly<Record<string, Readonly<Record<string, Verdict>>
     'sec_sk_skb_parser', 'sec_sk_skb_verdict', 'sec_sk_msg', 'sec_xdp_frags', 'sec_tc_ingress', 'sec_tcx_egress',
     'sec_classifier', 'sec_action',
   ].map((n) => [n, ['sec_fentry', 'sec_fexit', 'sec_lsm'].includes(n) ? trampoline : ok(2)])),
+  'sk_skb_router.o': { sk_parser: ok(2), sk_router: ok(27), sk_skb_router: ok(27) },
   'subprogs.o': { xdp_subprogs: ok(158), xdp_subprogs_b: ok(29) },
   'tail_calls.o': { tail_pass: ok(2), tail_drop: ok(2), tail_count: ok(6), xdp_entry: ok(13) },
   'tc_counter.o': { tc_count: ok(38), tc_mark: ok(7), tcx_len_filter: ok(8) },

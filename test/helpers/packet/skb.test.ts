@@ -198,7 +198,7 @@ describe.skipIf(!kernel)('tc packet helpers match the kernel', () => {
     report(t);
   });
 
-  test('fib_lookup, socket lookups, socket cookies', () => {
+  test('fib_lookup, socket lookups, socket cookies and uids', () => {
     const t = new Tally();
     const fib = (fam: number, ifi: number, dst: string, plen: number, flags: number, tot: number) => {
       let s = 'r6 = r1\nr1 = 0\n';
@@ -216,6 +216,8 @@ describe.skipIf(!kernel)('tc packet helpers match the kernel', () => {
     }
     const cookie = 'r6 = r1\ncall bpf_get_socket_cookie\nr7 = r0\nr1 = r6\ncall bpf_get_socket_cookie\nr0 ^= r7\nif r0 != 0 goto bad\nif r7 == 0 goto bad\nr0 = 1\nexit\nbad:\nr0 = 0\nexit';
     for (const type of [C, U.BPF_PROG_TYPE_SOCKET_FILTER, U.BPF_PROG_TYPE_CGROUP_SKB]) t.check(kernel!, sim, { type, prog: cookie, run: { data: FRAMES[0] } });
+    for (const type of [C, U.BPF_PROG_TYPE_SOCKET_FILTER]) t.check(kernel!, sim, { type, prog: 'call bpf_get_socket_uid\nexit', run: { data: FRAMES[0] } });
+    t.check(kernel!, sim, { type: U.BPF_PROG_TYPE_CGROUP_SKB, prog: 'call bpf_get_socket_uid\nif r0 == 0 goto root\nr0 = 0\nexit\nroot:\nr0 = 1\nexit', run: { data: FRAMES[0] } });
     report(t);
   });
 });

@@ -26,6 +26,7 @@ const CONFIGS: [string, number, number, number][] = [
   ['lwt_seg6local', U.BPF_PROG_TYPE_LWT_SEG6LOCAL, 0, 192],
   ['sk_skb parser', U.BPF_PROG_TYPE_SK_SKB, U.BPF_SK_SKB_STREAM_PARSER, 192],
   ['sk_skb verdict', U.BPF_PROG_TYPE_SK_SKB, U.BPF_SK_SKB_STREAM_VERDICT, 192],
+  ['sk_skb skb verdict', U.BPF_PROG_TYPE_SK_SKB, U.BPF_SK_SKB_VERDICT, 192],
   ['flow_dissector', U.BPF_PROG_TYPE_FLOW_DISSECTOR, U.BPF_FLOW_DISSECTOR, 192],
   ['xdp', U.BPF_PROG_TYPE_XDP, 0, 24],
   ['xdp devmap', U.BPF_PROG_TYPE_XDP, U.BPF_XDP_DEVMAP, 24],
