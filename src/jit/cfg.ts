@@ -1,7 +1,8 @@
 import {
-  BPF_CALL, BPF_EXIT, BPF_JA, BPF_JMP, BPF_JMP32, BPF_K, BPF_PSEUDO_CALL, LD_IMM64, insnClass, insnOp,
-  insnSrc, jumpTarget,
+  BPF_CALL, BPF_EXIT, BPF_JA, BPF_JMP, BPF_JMP32, BPF_K, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, BPF_X, LD_IMM64,
+  insnClass, insnOp, insnSrc, jumpTarget,
 } from '../isa/index.js';
+import { BPF_FUNC_tail_call } from '../vm/index.js';
 import type { Insn } from '../isa/index.js';
 
 /** How a basic block ends: at `exit`, an unconditional jump, a conditional jump (or may_goto), by falling into the next block, or past the last slot. */
@@ -35,28 +36,64 @@ export interface ProgramCfg {
   readonly functions: readonly FunctionCfg[];
   /** Function index by entry slot. */
   readonly index: ReadonlyMap<number, number>;
+  /** Entry slots of the functions that LD_IMM64 src 4 refers to: the callbacks helpers may call. */
+  readonly callbacks: readonly number[];
 }
 
 /** Where control goes after slot `pc`: the fall-through slot (or null) and the jump target (or null). */
-interface Flow { readonly next: number | null; readonly target: number | null; readonly kind: 'exit' | 'goto' | 'cond' | 'call' | 'plain' }
+interface Flow {
+  readonly next: number | null;
+  readonly target: number | null;
+  /** `call`: a bpf-to-bpf call (target: the callee); `split`: a call after which a block ends; `func`: a callback reference. */
+  readonly kind: 'exit' | 'goto' | 'cond' | 'call' | 'split' | 'func' | 'plain';
+}
 
-function flow(insns: readonly Insn[], pc: number): Flow {
+/** What the graph builder must know of the whole program. */
+interface Shape {
+  /** 1 at every slot an instruction starts at (not the second half of an LD_IMM64). */
+  readonly starts: Uint8Array;
+  /** Whether helpers may call back into the program, so that blocks end after helper calls. */
+  readonly callbacks: boolean;
+}
+
+/** The slot a callback reference (LD_IMM64 src 4) at `pc` names, or null when it names no function a helper could call. */
+export function callbackTarget(insns: readonly Insn[], starts: Uint8Array, pc: number): number | null {
   const ins = insns[pc]!;
-  if (ins.code === LD_IMM64) return { next: pc + 2, target: null, kind: 'plain' };
+  if (ins.code !== LD_IMM64 || ins.src !== BPF_PSEUDO_FUNC) return null;
+  const t = pc + 1 + ins.imm;
+  return t > 0 && t < insns.length && starts[t] ? t : null;
+}
+
+/** Whether the instruction at `pc` is `call bpf_tail_call`, which the JIT carries out itself. */
+export function isTailCall(ins: Insn): boolean {
+  return ins.code === (BPF_JMP | BPF_CALL) && ins.src === BPF_K && ins.imm === BPF_FUNC_tail_call;
+}
+
+function flow(insns: readonly Insn[], shape: Shape, pc: number): Flow {
+  const ins = insns[pc]!;
+  if (ins.code === LD_IMM64) {
+    const t = callbackTarget(insns, shape.starts, pc);
+    return { next: pc + 2, target: t, kind: t === null ? 'plain' : 'func' };
+  }
   const cls = insnClass(ins.code);
   if (cls !== BPF_JMP && cls !== BPF_JMP32) return { next: pc + 1, target: null, kind: 'plain' };
   const op = insnOp(ins.code);
   if (op === BPF_EXIT) return { next: null, target: null, kind: 'exit' };
   if (op === BPF_CALL) {
-    const pseudo = insnSrc(ins.code) === BPF_K && ins.src === BPF_PSEUDO_CALL;
-    return { next: pc + 1, target: pseudo ? jumpTarget(insns, pc) : null, kind: pseudo ? 'call' : 'plain' };
+    if (insnSrc(ins.code) === BPF_K && ins.src === BPF_PSEUDO_CALL) return { next: pc + 1, target: jumpTarget(insns, pc), kind: 'call' };
+    // A tail call or `call %rN` (which may be one) may leave the block; a helper may run callbacks.
+    const split = insnSrc(ins.code) === BPF_X || isTailCall(ins) || (shape.callbacks && ins.src === BPF_K);
+    return { next: pc + 1, target: null, kind: split ? 'split' : 'plain' };
   }
   if (op === BPF_JA) return { next: null, target: jumpTarget(insns, pc), kind: 'goto' };
   return { next: pc + 1, target: jumpTarget(insns, pc), kind: 'cond' };
 }
 
-/** The control-flow graph of the function starting at `entry`; adds the entries of the functions it calls to `callees`. */
-function buildFunction(insns: readonly Insn[], entry: number, callees: number[]): FunctionCfg {
+/**
+ * The control-flow graph of the function starting at `entry`; adds the entries of the functions it
+ * calls to `callees` and those it refers to as callbacks to `refs`.
+ */
+function buildFunction(insns: readonly Insn[], shape: Shape, entry: number, callees: number[], refs: number[]): FunctionCfg {
   const n = insns.length;
   const reached = new Uint8Array(n + 1);
   const leader = new Uint8Array(n + 1);
@@ -68,11 +105,12 @@ function buildFunction(insns: readonly Insn[], entry: number, callees: number[])
     if (reached[pc]) continue;
     reached[pc] = 1;
     if (pc === n) continue;
-    const f = flow(insns, pc);
+    const f = flow(insns, shape, pc);
     if (f.kind === 'call') callees.push(f.target!);
+    else if (f.kind === 'func') refs.push(f.target!);
     else if (f.target !== null) { leader[f.target] = 1; work.push(f.target); }
     if (f.next !== null) {
-      if (f.kind === 'cond' || f.kind === 'call') leader[f.next] = 1;
+      if (f.kind === 'cond' || f.kind === 'call' || f.kind === 'split') leader[f.next] = 1;
       work.push(f.next);
     }
   }
@@ -87,7 +125,7 @@ function buildFunction(insns: readonly Insn[], entry: number, callees: number[])
     for (;;) {
       pcs.push(pc);
       if (pc === n) { blocks.push({ id: idOf[start]!, pcs, term: 'off-end', succs: [] }); break; }
-      const f = flow(insns, pc);
+      const f = flow(insns, shape, pc);
       if (f.kind === 'exit') { blocks.push({ id: idOf[start]!, pcs, term: 'exit', succs: [] }); break; }
       if (f.kind === 'goto') { blocks.push({ id: idOf[start]!, pcs, term: 'goto', succs: [idOf[f.target!]!] }); break; }
       if (f.kind === 'cond') { blocks.push({ id: idOf[start]!, pcs, term: 'cond', succs: [idOf[f.target!]!, idOf[f.next!]!] }); break; }
@@ -98,23 +136,37 @@ function buildFunction(insns: readonly Insn[], entry: number, callees: number[])
   return { entry, blocks, entryBlock: idOf[entry]! };
 }
 
+/** 1 at every slot an instruction starts at. */
+export function insnStarts(insns: readonly Insn[]): Uint8Array {
+  const starts = new Uint8Array(insns.length);
+  for (let pc = 0; pc < insns.length; pc += insns[pc]!.code === LD_IMM64 ? 2 : 1) starts[pc] = 1;
+  return starts;
+}
+
 /**
  * Splits a validated program into its functions and their basic blocks. A function is everything
- * reachable from its entry; code reachable from two entries (possible in unverified programs)
- * belongs to both. Blocks end at jumps, at `exit`, before jump targets and after bpf-to-bpf calls
- * (so that instruction counting in checked mode is exact across calls).
+ * reachable from its entry: the main program, bpf-to-bpf call targets and callbacks (functions an
+ * LD_IMM64 src 4 refers to); code reachable from two entries (possible in unverified programs)
+ * belongs to both. Blocks end at jumps, at `exit`, before jump targets, and after calls that may
+ * run other BPF code — bpf-to-bpf calls, tail calls, `call %rN`, and helper calls when the program
+ * has callbacks — so that instruction counting in checked mode is exact across them.
  */
 export function buildProgramCfg(insns: readonly Insn[]): ProgramCfg {
+  const starts = insnStarts(insns);
+  const shape: Shape = { starts, callbacks: insns.some((_, pc) => callbackTarget(insns, starts, pc) !== null) };
   const functions: FunctionCfg[] = [];
   const index = new Map<number, number>();
+  const callbacks = new Set<number>();
   const queue = [0];
   while (queue.length > 0) {
     const entry = queue.shift()!;
     if (index.has(entry)) continue;
     index.set(entry, functions.length);
     const callees: number[] = [];
-    functions.push(buildFunction(insns, entry, callees));
-    queue.push(...callees);
+    const refs: number[] = [];
+    functions.push(buildFunction(insns, shape, entry, callees, refs));
+    for (const r of refs) callbacks.add(r);
+    queue.push(...callees, ...refs);
   }
-  return { functions, index };
+  return { functions, index, callbacks: [...callbacks].sort((a, b) => a - b) };
 }

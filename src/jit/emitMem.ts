@@ -104,11 +104,8 @@ export function emitLdAbs(e: InsnEmitter, ins: Insn, pc: number): void {
   f.get(off); f.i32(0); f.mem(Op.i32Load, 2, io + IO.packet + 4); f.i32(n); f.op(Op.i32Sub, Op.i32GtS);
   f.op(Op.i32Or);
   f.if();
-  if (e.atDepth0 === 'always') e.earlyExit();
-  else {
-    if (e.atDepth0 === 'maybe') { f.get(e.depth); f.op(Op.i32Eqz); f.if(); e.earlyExit(); f.end(); }
-    e.fault(Fault.ldAbsInCall, pc, 0);
-  }
+  if (e.mayBeDepth0) { f.get(e.depth); f.op(Op.i32Eqz); f.if(); e.earlyExit(); f.end(); }
+  e.fault(Fault.ldAbsInCall, pc, 0);
   f.end();
   f.i32(0); f.mem(Op.i32Load, 2, io + IO.packet);
   f.get(off); f.op(Op.i32Add);

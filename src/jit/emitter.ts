@@ -1,4 +1,5 @@
 import type { HitCache } from './checked.js';
+import type { InlineArray } from './inline.js';
 import type { FuncBuilder } from './wasm/func.js';
 
 /** Indices in the module that instruction code refers to. */
@@ -13,10 +14,22 @@ export interface ModuleRefs {
   readonly chkR: number;
   /** See `chkR`. */
   readonly chkW: number;
-  /** Import `helperx(id, pc) -> i32` for `call %rN`, or -1. */
+  /** Import `helperx(id, pc, depth) -> i32` for `call %rN`, or -1. */
   readonly helperx: number;
-  /** Import per helper id the program calls and the machine defines. */
+  /** Import `h<id>(pc, depth) -> i32` per helper id the program calls and the machine defines. */
   readonly helperFns: ReadonlyMap<number, number>;
+  /** Import `k<id>(pc)` per kfunc BTF id the program calls and the machine defines. */
+  readonly kfuncFns: ReadonlyMap<number, number>;
+  /** Import `tail(depth) -> i32` for `call bpf_tail_call`, or -1. */
+  readonly tailFn: number;
+  /** Whether the program has callbacks, which any helper may call. */
+  readonly callbacks: boolean;
+  /** Registers of r0, r6..r9 that callbacks read of the frame that called the helper. */
+  readonly callbackParams: number;
+  /** Per helper call slot: r1..r5 read after it (a callback may have changed them). */
+  readonly helperLive: ReadonlyMap<number, number>;
+  /** Per `call bpf_map_lookup_elem` slot whose map is a known array: how to look it up inline. */
+  readonly inlineLookups: ReadonlyMap<number, InlineArray>;
   /** Checked mode: the instruction budget left, across calls (i64 global). */
   readonly gLeft: number;
   /** Checked mode: globals of the region the last read hit. */
@@ -43,8 +56,8 @@ export interface InsnEmitter {
   aligned(base: number, off: number, size: number): boolean;
   /** Emits a `fault` import call and `unreachable`. */
   fault(reason: number, pc: number, arg: number): void;
-  /** Whether the function runs at depth 0: always (main, never called), maybe (main, also called) or never. */
-  readonly atDepth0: 'always' | 'maybe' | 'never';
+  /** Whether the function may run at depth 0 (the main program, which may also be called or tail-called deeper). */
+  readonly mayBeDepth0: boolean;
   /** The local holding the call depth (an i32 parameter). */
   readonly depth: number;
   /** Emits the end of the whole program with r0 = 0 (uBPF's unwind, a failed LD_ABS) from depth 0. */

@@ -1,5 +1,6 @@
 export * from './engine.js';
 export * from './fault.js';
+export { faultText } from './faultText.js';
 export * from './machine.js';
 export * from './program.js';
 export * from './rawRun.js';
@@ -7,8 +8,9 @@ export * from './clock.js';
 export * from './prng.js';
 export { interpreter, InterpEnv, InterpExecutable } from './interpEngine.js';
 export type { InterpHost } from './interpEngine.js';
+export { BPF_FUNC_tail_call } from './interpreter.js';
 export type { ExecEnv } from './interpreter.js';
-export { InterpState, STOP_BREAK, STOP_BUDGET, STOP_EXIT } from './interpState.js';
+export { InterpState, MAX_TAIL_CALL_CNT, MAY_GOTO_BUDGET, STOP_BREAK, STOP_BUDGET, STOP_EXIT } from './interpState.js';
 export { toU64, fromU64, fromSafeInt } from './int64.js';
 export * from './stepper.js';
 export * from './progtypes/names.js';

@@ -3,6 +3,7 @@ import type { HelperCall, HelperEnv, HelperImpl } from '../helpers/index.js';
 import { disasmInsn } from '../isa/index.js';
 import type { Engine, ExecOptions, ExecResult, Executable, ProgramImage } from './engine.js';
 import { VmFault } from './fault.js';
+import { faultText } from './faultText.js';
 import { interpret } from './interpreter.js';
 import type { ExecEnv } from './interpreter.js';
 import { CALLBACK_RETURN, FRAME_WORDS, InterpState, MAY_GOTO_BUDGET, STOP_BUDGET, STOP_EXIT } from './interpState.js';
@@ -57,7 +58,7 @@ export class InterpEnv implements ExecEnv {
 
   /** The instruction's text, for fault messages. */
   describe(pc: number): string {
-    return this.image.insns[pc] ? disasmInsn(this.image.insns, pc) : `<no instruction at ${pc}>`;
+    return this.image.insns[pc] ? disasmInsn(this.image.insns, pc) : faultText.noInsn(pc);
   }
 
   /** `bpf_tail_call`: the target's code, made current, or undefined to fall through. */
@@ -81,8 +82,8 @@ export class InterpEnv implements ExecEnv {
     const fail = (detail: string, kind: 'call-depth' | 'unsupported'): never => {
       throw new VmFault({ kind, pc: st.pc, insnText: this.describe(st.pc), detail });
     };
-    if (!Number.isInteger(fn) || fn <= 0 || fn * 4 >= this.current.length) fail(`${fn} is not a BPF function of this program`, 'unsupported');
-    if (depth + 1 >= MAX_CALL_FRAMES) fail(`the callback would be frame ${depth + 2}; BPF allows ${MAX_CALL_FRAMES} frames`, 'call-depth');
+    if (!Number.isInteger(fn) || fn <= 0 || fn * 4 >= this.current.length) fail(faultText.notAFunction(fn), 'unsupported');
+    if (depth + 1 >= MAX_CALL_FRAMES) fail(faultText.callbackDepth(depth), 'call-depth');
     const f = depth * FRAME_WORDS;
     st.frames[f] = CALLBACK_RETURN;
     st.codes[depth] = this.current;
@@ -98,7 +99,7 @@ export class InterpEnv implements ExecEnv {
     const stop = interpret(this.current, st, this);
     st.pc = caller;
     if (stop === STOP_BUDGET) {
-      throw new VmFault({ kind: 'budget', pc: caller, insnText: this.describe(caller), detail: `the instruction budget of ${st.budget} ran out in a callback` });
+      throw new VmFault({ kind: 'budget', pc: caller, insnText: this.describe(caller), detail: faultText.callbackBudget(st.budget) });
     }
     if (stop !== STOP_EXIT) fail('a callback stopped at a breakpoint', 'unsupported');
     return H[0]! * 4294967296 + (L[0]! >>> 0);
@@ -151,7 +152,7 @@ export class InterpExecutable implements Executable {
     if (interpret(this.code, st, this.env) === STOP_BUDGET) {
       throw new VmFault({
         kind: 'budget', pc: st.pc, insnText: this.env.describe(st.pc),
-        detail: `the instruction budget of ${opts.budget} ran out (an endless loop? raise the budget to run longer)`,
+        detail: faultText.budget(opts.budget),
       });
     }
     const r = this.result;

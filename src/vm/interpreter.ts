@@ -3,6 +3,7 @@ import type { HelperCall, HelperImpl } from '../helpers/index.js';
 import { MAX_CALL_FRAMES } from '../isa/index.js';
 import { VmFault, accessFault } from './fault.js';
 import type { FaultKind } from './fault.js';
+import { faultText } from './faultText.js';
 import { mul64, sdivmod64, udivmod64 } from './int64.js';
 import { CALLBACK_RETURN, FRAME_WORDS, MAX_TAIL_CALL_CNT, MAY_GOTO_BUDGET, STOP_BREAK, STOP_BUDGET, STOP_EXIT } from './interpState.js';
 import type { InterpState } from './interpState.js';
@@ -224,7 +225,7 @@ export function interpret(code: Int32Array, st: InterpState, env: ExecEnv): numb
             break;
           }
           const fn = HF[id];
-          if (!fn) fault(env, pc, 'unknown-helper', `helper ${id} is not defined on this machine`);
+          if (!fn) fault(env, pc, 'unknown-helper', faultText.unknownHelper(id));
           st.pc = pc; st.depth = depth; st.count = count;
           const r = fn(env.call);
           count = st.count;
@@ -235,7 +236,7 @@ export function interpret(code: Int32Array, st: InterpState, env: ExecEnv): numb
           break;
         }
         case 0x185: {
-          if (depth + 1 >= MAX_CALL_FRAMES) fault(env, pc, 'call-depth', `the call would be frame ${depth + 2}; BPF allows ${MAX_CALL_FRAMES} frames`);
+          if (depth + 1 >= MAX_CALL_FRAMES) fault(env, pc, 'call-depth', faultText.callDepth(depth));
           const f = depth * FRAME_WORDS;
           F[f] = pc + 1;
           st.codes[depth] = P;
@@ -248,7 +249,7 @@ export function interpret(code: Int32Array, st: InterpState, env: ExecEnv): numb
         }
         case 0x285: {
           const kf = env.kfuncs.get(P[b + 2]!);
-          if (!kf) fault(env, pc, 'unsupported', `kfunc ${P[b + 2]} cannot be called: no kfunc with that BTF id is defined on this machine`);
+          if (!kf) fault(env, pc, 'unsupported', faultText.kfunc(P[b + 2]!));
           st.pc = pc; st.depth = depth; st.count = count;
           const r = kf(env.call);
           count = st.count;
@@ -295,7 +296,7 @@ export function interpret(code: Int32Array, st: InterpState, env: ExecEnv): numb
           if (off < 0 || off + size > pk.len) {
             L[0] = 0; H[0] = 0;
             if (depth === 0) { st.pc = pc; st.depth = 0; st.count = count; return STOP_EXIT; }
-            fault(env, pc, 'unsupported', 'a failed LD_ABS/LD_IND inside a BPF function cannot unwind the caller');
+            fault(env, pc, 'unsupported', faultText.ldAbsInCall);
           }
           const a = pk.start + off;
           L[0] = size === 4 ? dv.getInt32(a, false) : size === 2 ? dv.getUint16(a, false) : dv.getUint8(a);
@@ -309,7 +310,7 @@ export function interpret(code: Int32Array, st: InterpState, env: ExecEnv): numb
             atomic(env, st, P, b, pc, dv);
             break;
           }
-          fault(env, pc, 'unsupported', `opcode 0x${(op & 0xff).toString(16).padStart(2, '0')} is not a valid instruction`);
+          fault(env, pc, 'unsupported', faultText.invalidOpcode(op & 0xff));
         }
       }
       pc++;
@@ -317,7 +318,7 @@ export function interpret(code: Int32Array, st: InterpState, env: ExecEnv): numb
   } catch (e) {
     st.pc = pc; st.depth = depth; st.count = count;
     if (e instanceof RangeError) {
-      fault(env, pc, 'out-of-bounds', `memory access outside the machine's memory (${e.message}); run in checked mode to see the address`);
+      fault(env, pc, 'out-of-bounds', faultText.outsideMemory(e.message));
     }
     throw e;
   }

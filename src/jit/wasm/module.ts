@@ -22,8 +22,8 @@ const SECTION = { type: 1, import: 2, function: 3, global: 6, export: 7, code: 1
 
 /**
  * Builds a WebAssembly module: imports (functions and one memory), mutually recursive functions,
- * mutable globals and function exports. Function indices count imports first, as the format does,
- * so every import is declared before the first function.
+ * mutable globals, and function and global exports. Function indices count imports first, as the
+ * format does, so every import is declared before the first function.
  */
 export class ModuleBuilder {
   private readonly types: FuncType[] = [];
@@ -32,7 +32,7 @@ export class ModuleBuilder {
   private readonly funcTypes: number[] = [];
   private readonly bodies: (FuncBuilder | undefined)[] = [];
   private readonly globals: Global[] = [];
-  private readonly exports: { name: string; index: number }[] = [];
+  private readonly exports: { name: string; kind: number; index: number }[] = [];
   private importedFuncs = 0;
 
   /** The index of a signature, shared by identical signatures. */
@@ -79,7 +79,12 @@ export class ModuleBuilder {
 
   /** Exports a function by name. */
   exportFunc(name: string, index: number): void {
-    this.exports.push({ name, index });
+    this.exports.push({ name, kind: 0x00, index });
+  }
+
+  /** Exports a (mutable) global by name, for the host to set. */
+  exportGlobal(name: string, index: number): void {
+    this.exports.push({ name, kind: 0x03, index });
   }
 
   /** Encodes the module. */
@@ -112,7 +117,7 @@ export class ModuleBuilder {
       }
     });
     this.section(out, SECTION.export, this.exports.length, (w) => {
-      for (const e of this.exports) { w.name(e.name); w.byte(0x00); w.u32(e.index); }
+      for (const e of this.exports) { w.name(e.name); w.byte(e.kind); w.u32(e.index); }
     });
     const codeStarts: number[] = [];
     const code = new ByteWriter();
