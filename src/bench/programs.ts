@@ -4,8 +4,11 @@
  * their counter, and the counter passes through a division, which the verifier does not track, so
  * that the loop's states converge instead of being explored iteration by iteration), so every
  * engine and the kernel run the same bytecode. Each body expects
- * r6 = packet start and r7 = packet end; a prologue sets them up for the way it is run.
+ * r6 = packet start and r7 = packet end; a prologue sets them up for the way it is run. A program
+ * may use maps by name (`r1 = map[counters]`), which the runner creates on each backend.
  */
+import { BPF_MAP_TYPE_ARRAY } from '../uapi.js';
+import type { MapSpec } from '../maps/index.js';
 
 /** One benchmark program. */
 export interface BenchProgram {
@@ -17,6 +20,8 @@ export interface BenchProgram {
   readonly body: string;
   /** Input packet length in bytes (its contents come from `benchPacket`). */
   readonly packetLen: number;
+  /** The maps the body refers to by name (`map[name]`), created fresh for each backend. */
+  readonly maps?: readonly MapSpec[];
 }
 
 /** Prologue for raw runs: r1 = input, r2 = its length. */
@@ -177,6 +182,38 @@ export const benchPrograms: readonly BenchProgram[] = [
       r1 += -1
       if r1 != 0 goto loop
     done:
+      exit
+    `,
+  },
+  {
+    name: 'map_lookup',
+    description: '100 K array-map lookups, each bumping a counter (the JIT inlines the lookup, as the kernel does)',
+    packetLen: 64,
+    maps: [{ name: 'counters', type: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 8, maxEntries: 256 }],
+    body: `
+      r8 = 0
+      r9 = 100000
+      r1 = 1
+      r9 /= r1
+    loop:
+      may_goto done
+      r1 = r9
+      r1 &= 0xff
+      *(u32 *)(r10 -4) = r1
+      r2 = r10
+      r2 += -4
+      r1 = map[counters]
+      call bpf_map_lookup_elem
+      if r0 == 0 goto next
+      r1 = *(u64 *)(r0 +0)
+      r1 += 1
+      *(u64 *)(r0 +0) = r1
+      r8 += 1
+    next:
+      r9 += -1
+      if r9 != 0 goto loop
+    done:
+      r0 = r8
       exit
     `,
   },

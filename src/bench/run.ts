@@ -1,4 +1,4 @@
-import { assemble } from '../isa/index.js';
+import { BPF_PSEUDO_MAP_IDX, assemble } from '../isa/index.js';
 import type { Insn } from '../isa/index.js';
 import { KernelBackend, kernelAvailable } from '../kernel/index.js';
 import { BPF_PROG_TYPE_XDP } from '../uapi.js';
@@ -6,6 +6,7 @@ import { createMachine } from '../machines.js';
 import { SimBackend } from '../vm/index.js';
 import type { Backend, BackendProgram } from '../vm/index.js';
 import { XDP_PROLOGUE, benchPacket, benchPrograms } from './programs.js';
+import type { BenchProgram } from './programs.js';
 
 /** One engine's figures for one program. */
 export interface BenchFigure {
@@ -69,6 +70,35 @@ function time(program: BackendProgram, data: Uint8Array, minMs: number): { ns: n
   return { ns: r.durationNs, runs, retval: first.retval, ...(first.insns !== undefined ? { insns: first.insns } : {}) };
 }
 
+/**
+ * The program as XDP bytecode: its maps referred to by their index in `p.maps` (LD_IMM64 src 5,
+ * which every backend resolves against the maps a load passes).
+ */
+function benchInsns(p: BenchProgram): Insn[] {
+  const { insns, mapRefs } = assemble(XDP_PROLOGUE + p.body);
+  for (const ref of mapRefs) {
+    const idx = (p.maps ?? []).findIndex((m) => m.name === ref.name);
+    if (idx < 0) throw new Error(`bench ${p.name}: no map named ${ref.name}`);
+    insns[ref.index] = { ...insns[ref.index]!, src: BPF_PSEUDO_MAP_IDX, imm: idx };
+  }
+  return insns;
+}
+
+/** Loads a bench program as XDP on a backend, with fresh maps, and times it; closes both. */
+function timeOn(backend: Backend, p: BenchProgram, insns: readonly Insn[], data: Uint8Array, minMs: number): ReturnType<typeof time> {
+  const maps = (p.maps ?? []).map((spec) => backend.createMap(spec));
+  try {
+    const { program } = backend.loadProgram({ type: BPF_PROG_TYPE_XDP, insns, name: p.name, maps });
+    try {
+      return time(program, data, minMs);
+    } finally {
+      program.close();
+    }
+  } finally {
+    for (const m of maps) m.close();
+  }
+}
+
 /** The engines a bench can use here: the Machine's engines, and the kernel when bpf() is available. */
 export function benchEngines(): string[] {
   const names = [...createMachine({ cpus: 1 }).engines.keys()];
@@ -94,34 +124,24 @@ export function runBench(opts: BenchOptions = {}): BenchRow[] {
     const rows: BenchRow[] = [];
     for (const p of benchPrograms) {
       if (opts.only && !opts.only.includes(p.name)) continue;
-      const insns = assemble(XDP_PROLOGUE + p.body).insns;
+      const insns = benchInsns(p);
       const data = benchPacket(p.packetLen);
       const figures: Record<string, BenchFigure> = {};
       let count = 0;
       let retval: number | undefined;
       for (const [engine, backend] of backends) {
-        const { program } = backend.loadProgram({ type: BPF_PROG_TYPE_XDP, insns, name: p.name });
-        try {
-          const t = time(program, data, minMs);
-          if (retval !== undefined && t.retval !== retval) {
-            throw new Error(`bench ${p.name}: engine ${engine} returned ${t.retval}, another engine ${retval}`);
-          }
-          retval = t.retval;
-          count = t.insns ?? count;
-          figures[engine] = { nsPerRun: t.ns, mips: 0, runs: t.runs };
-        } finally {
-          program.close();
+        const t = timeOn(backend, p, insns, data, minMs);
+        if (retval !== undefined && t.retval !== retval) {
+          throw new Error(`bench ${p.name}: engine ${engine} returned ${t.retval}, another engine ${retval}`);
         }
+        retval = t.retval;
+        count = t.insns ?? count;
+        figures[engine] = { nsPerRun: t.ns, mips: 0, runs: t.runs };
       }
       const checked: Record<string, BenchFigure> = {};
       for (const [engine, backend] of checkedBackends) {
-        const { program } = backend.loadProgram({ type: BPF_PROG_TYPE_XDP, insns, name: p.name });
-        try {
-          const t = time(program, data, minMs);
-          checked[engine] = { nsPerRun: t.ns, mips: 0, runs: t.runs };
-        } finally {
-          program.close();
-        }
+        const t = timeOn(backend, p, insns, data, minMs);
+        checked[engine] = { nsPerRun: t.ns, mips: 0, runs: t.runs };
       }
       for (const f of [...Object.values(figures), ...Object.values(checked)]) (f as { mips: number }).mips = count / f.nsPerRun * 1e3;
       const compile: Record<string, CompileFigure> = {};

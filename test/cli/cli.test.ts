@@ -84,7 +84,7 @@ describe('bpfsim CLI', () => {
   test('bench --json covers every benchmark program', async () => {
     const r = await cli(['bench', '--json', '--min-time', '1']);
     const j = JSON.parse(r.out) as { rows: { name: string; insns: number; engines: Record<string, { nsPerRun: number }> }[] };
-    expect(j.rows.map((x) => x.name)).toEqual(['empty', 'alu_loop', 'checksum', 'parse_udp', 'muldiv', 'stack']);
+    expect(j.rows.map((x) => x.name)).toEqual(['empty', 'alu_loop', 'checksum', 'parse_udp', 'muldiv', 'stack', 'map_lookup']);
     expect(j.rows[1]!.insns).toBeGreaterThan(900_000);
     expect(j.rows.every((x) => x.engines['interp']!.nsPerRun > 0)).toBe(true);
   });

@@ -8,10 +8,10 @@ export const benchCommand: Command = {
   summary: 'time the benchmark programs on every engine',
   usage: `usage: bpfsim bench [--json] [--engine E[,E…]] [--only P[,P…]] [--min-time MS]
 
-Runs the project's benchmark programs (empty, alu_loop, checksum, parse_udp, muldiv, stack) on each
-engine and prints ns per run and millions of instructions per second, each engine's time relative
-to the kernel's (or the first engine's), the cost of checked mode and the time to prepare each
-program, as a table and then as JSON; --json prints only the JSON.`,
+Runs the project's benchmark programs (empty, alu_loop, checksum, parse_udp, muldiv, stack,
+map_lookup) on each engine and prints ns per run and millions of instructions per second, each
+engine's time relative to the kernel's (or the first engine's), the cost of checked mode and the
+time to prepare each program, as a table and then as JSON; --json prints only the JSON.`,
   run(argv, io) {
     const p = parseFlags('bench', argv, {
       json: { type: 'boolean' }, engine: { type: 'string' }, only: { type: 'string' }, 'min-time': { type: 'string' },
