@@ -1,5 +1,5 @@
 /**
- * `npm run fuzz:kernel -- --runs N --seed S [--workers W] [--engines interp,jit]`: a long
+ * `npm run fuzz:kernel -- --runs N --seed S [--workers W] [--engines interp,jit,kernel]`: a long
  * differential campaign of random programs on the kernel and on bpfsim's engines. Prints programs
  * compared, refused by the kernel (grouped by reason), kernel deviations by class, bpfsim
  * mismatches (with their listings), and the seed. Shards across child processes.

@@ -1,14 +1,15 @@
 /*
  * Random helper programs compared with the kernel (test/support/helperProgram.ts): map helpers of
  * every kind with random keys, values and flags, ring buffers, bpf_loop and for_each callbacks,
- * tail calls; return value, results and map contents must be the kernel's, bit for bit.
+ * tail calls; return value, results and map contents must be the kernel's, bit for bit, on every
+ * engine.
  * BPFSIM_HELPER_DIFF_RUNS sets the number of programs (default 400).
  */
 import { afterAll, describe, expect, test } from 'vitest';
 import { diffHelperCase } from '../support/helperDiff.js';
 import type { HelperOutcome } from '../support/helperDiff.js';
 import { helperCaseAt } from '../support/helperProgram.js';
-import { kernelBackend, kernelSkip, simBackend } from './support/xdp.js';
+import { kernelBackend, kernelSkip, simBackends } from './support/xdp.js';
 
 const kernel = kernelBackend();
 if (kernelSkip) console.log(`skipping the random helper differential: ${kernelSkip}`);
@@ -19,13 +20,13 @@ const SEED = Number(process.env['BPFSIM_HELPER_DIFF_SEED'] ?? 20261126);
 
 describe.skipIf(!kernel)('random helper programs against the kernel', () => {
   test(`${RUNS} programs leave the kernel's results and maps`, () => {
-    const sim = simBackend(kernel!.ncpus);
+    const sims = simBackends(kernel!.ncpus);
     const tally = { compared: 0, refused: 0, mismatches: 0 };
     const refusals: Record<string, number> = {};
     const bad: (HelperOutcome & { kind: 'mismatch'; index: number })[] = [];
     try {
       for (let i = 0; i < RUNS; i++) {
-        const o = diffHelperCase(helperCaseAt(SEED, i), kernel!, sim);
+        const o = diffHelperCase(helperCaseAt(SEED, i), kernel!, sims);
         if (o.kind === 'refused') {
           tally.refused++;
           const key = o.reason.replace(/\d+/g, 'N');
@@ -39,7 +40,7 @@ describe.skipIf(!kernel)('random helper programs against the kernel', () => {
         }
       }
     } finally {
-      sim.close();
+      for (const sim of sims) sim.close();
     }
     console.log(`helper differential (seed ${SEED}): ${JSON.stringify(tally)}${tally.refused ? ` refusals ${JSON.stringify(refusals)}` : ''}`);
     expect(bad.map((b) => `case ${b.index}: ${b.detail}`)).toEqual([]);

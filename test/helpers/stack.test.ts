@@ -12,7 +12,7 @@ import { BPF_F_REUSE_STACKID, BPF_F_USER_STACK } from '../../src/maps/index.js';
 import * as U from '../../src/uapi.js';
 import { Machine } from '../../src/vm/index.js';
 import type { Backend } from '../../src/vm/index.js';
-import { kernelBackend, kernelSkip, simBackend } from './support/xdp.js';
+import { kernelBackend, kernelSkip, simBackend, simBackends } from './support/xdp.js';
 
 const kernel = kernelBackend();
 if (kernelSkip) console.log(`stack trace cases run on bpfsim only: ${kernelSkip}`);
@@ -148,7 +148,7 @@ describe.skipIf(!kernel)('stack helpers on the kernel', () => {
     bad:
       r0 = 0
       exit`;
-    for (const b of [simBackend(), kernel!]) {
+    for (const b of [...simBackends(), kernel!]) {
       const m = b.createMap(stackMap());
       const { program: p } = b.loadProgram({ type: U.BPF_PROG_TYPE_RAW_TRACEPOINT, insns: assemble(body).insns, maps: [m], name: 'stack' });
       // A raw tracepoint test run takes the arguments as ctx_in and nothing else (repeat 0).

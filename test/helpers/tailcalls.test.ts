@@ -8,7 +8,7 @@ import { ErrnoError } from '../../src/errno.js';
 import { assemble } from '../../src/isa/index.js';
 import * as U from '../../src/uapi.js';
 import type { Backend, BackendMap, BackendProgram } from '../../src/vm/index.js';
-import { funcInfoBtf, kernelBackend, kernelSkip, simBackend } from './support/xdp.js';
+import { funcInfoBtf, kernelBackend, kernelSkip, simBackends } from './support/xdp.js';
 
 const kernel = kernelBackend();
 if (kernelSkip) console.log(`tail call tests run on bpfsim only: ${kernelSkip}`);
@@ -42,7 +42,7 @@ const ENTRY = `
     exit`;
 
 function onBoth(fn: (b: Backend) => void): void {
-  for (const b of [simBackend(kernel?.ncpus), kernel]) {
+  for (const b of [...simBackends(kernel?.ncpus), kernel]) {
     if (!b) continue;
     try {
       fn(b);

@@ -13,7 +13,7 @@ import type { Backend } from '../../src/vm/index.js';
 import { SimBackend } from '../../src/vm/index.js';
 import { dumpMap } from '../elf/support/dump.js';
 import { call, fp, imm, st } from './support/asm.js';
-import { kernelBackend, kernelSkip, runXdp, simBackend, xdpProgram } from './support/xdp.js';
+import { SIM_ENGINES, kernelBackend, kernelSkip, runXdp, simBackend, simBackends, xdpProgram } from './support/xdp.js';
 
 const kernel = kernelBackend();
 if (kernelSkip) console.log(`timer cases run on bpfsim only: ${kernelSkip}`);
@@ -63,13 +63,14 @@ function run(b: Backend, type: number, body: string, ms: number, setup?: (m: Ret
 }
 
 function onBoth(fn: (b: Backend) => void): void {
-  const sim = simBackend();
-  try {
-    fn(sim);
-    if (kernel) fn(kernel);
-  } finally {
-    sim.close();
+  for (const sim of simBackends()) {
+    try {
+      fn(sim);
+    } finally {
+      sim.close();
+    }
   }
+  if (kernel) fn(kernel);
 }
 
 const hex64 = (v: bigint): string => Array.from(new Uint8Array(new BigUint64Array([v]).buffer), (x) => x.toString(16).padStart(2, '0')).join('');
@@ -126,8 +127,8 @@ describe('BPF timers', () => {
     });
   });
 
-  test('bpfsim fires timers in order of expiry as its clock advances, and not before', () => {
-    const sim = simBackend();
+  test.each(SIM_ENGINES)('bpfsim fires timers in order of expiry as its clock advances, and not before (%s)', (engine) => {
+    const sim = simBackend(undefined, engine);
     const m = sim.createMap(spec(U.BPF_MAP_TYPE_ARRAY));
     const arm = (key: number, ns: number): string => [lookup(key), call('bpf_timer_init', [T, 'r2 = map[idx:0]', 'r3 = 1']),
       call('bpf_timer_set_callback', [T, 'r2 = subprog[cb]']), call('bpf_timer_start', [T, `r2 = ${ns}`, 'r3 = 0'])].join('\n');
@@ -142,8 +143,8 @@ describe('BPF timers', () => {
     sim.close();
   });
 
-  test('a closed map\'s timers never fire, and the program keeps the trampoline it gave', () => {
-    const sim = simBackend();
+  test.each(SIM_ENGINES)('a closed map\'s timers never fire, and the program keeps the trampoline it gave (%s)', (engine) => {
+    const sim = simBackend(undefined, engine);
     const m = sim.createMap(spec(U.BPF_MAP_TYPE_ARRAY));
     const { insns } = assemble(`r0 = 0\nexit`);
     expect(insns.length).toBe(2);

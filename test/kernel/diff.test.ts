@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { KernelBackend, kernelAvailable } from '../../src/kernel/index.js';
-import { Machine, SimBackend } from '../../src/vm/index.js';
+import { createMachine } from '../../src/machines.js';
+import { SimBackend } from '../../src/vm/index.js';
 import { count, diffCase, newTally } from '../support/kernelDiff.js';
 import type { DiffBackends, Outcome } from '../support/kernelDiff.js';
 import { caseAt } from '../support/kernelProgram.js';
@@ -11,12 +12,14 @@ if (!available.ok) console.log(`skipping the kernel differential tests: ${availa
 /** Programs compared in `npm test`; `npm run fuzz:kernel` runs long campaigns. */
 const RUNS = 2000;
 
-describe.skipIf(!available.ok)('the interpreter against the kernel on random programs', () => {
+describe.skipIf(!available.ok)('the interpreter and the JIT against the kernel on random programs', () => {
   test(`${RUNS} random programs give the kernel's registers and stack, bit for bit`, () => {
     const kernel = new KernelBackend();
     const backends: DiffBackends = {
       kernel,
-      sims: [{ engine: 'interp', backend: new SimBackend({ machine: new Machine({ cpus: kernel.ncpus }), checked: true, verify: false }) }],
+      sims: ['interp', 'jit'].map((engine) => ({
+        engine, backend: new SimBackend({ machine: createMachine({ cpus: kernel.ncpus }), engine, checked: true, verify: false }),
+      })),
     };
     const tally = newTally();
     const mismatches: Outcome[] = [];

@@ -7,7 +7,7 @@
 import { ErrnoError } from '../../src/errno.js';
 import { assemble, disasm } from '../../src/isa/index.js';
 import { BPF_PROG_TYPE_XDP } from '../../src/uapi.js';
-import type { Backend, BackendMap, BackendProgram } from '../../src/vm/index.js';
+import type { Backend, BackendMap, BackendProgram, SimBackend } from '../../src/vm/index.js';
 import { dumpMap } from '../elf/support/dump.js';
 import { funcInfoBtf } from '../helpers/support/xdp.js';
 import { HELPER_MAPS, HELPER_PACKET_LEN, TAIL_TARGETS, bloomProbes, helperProgramText } from './helperProgram.js';
@@ -91,8 +91,8 @@ export function describeStates(k: HelperRunState, s: HelperRunState): string {
   return parts.join('; ');
 }
 
-/** Runs a case on the kernel and on bpfsim and classifies the outcome. */
-export function diffHelperCase(c: HelperCase, kernel: Backend, sim: Backend): HelperOutcome {
+/** Runs a case on the kernel and on bpfsim (one backend per engine) and classifies the outcome: the first engine that differs is the mismatch. */
+export function diffHelperCase(c: HelperCase, kernel: Backend, sims: readonly SimBackend[]): HelperOutcome {
   let k: HelperRunState;
   try {
     k = runHelperCase(kernel, c);
@@ -100,8 +100,9 @@ export function diffHelperCase(c: HelperCase, kernel: Backend, sim: Backend): He
     if (e instanceof ErrnoError && e.op === 'BPF_PROG_LOAD') return { kind: 'refused', reason: e.message.replace(/^BPF_PROG_LOAD failed: /, '') };
     throw e;
   }
-  const s = runHelperCase(sim, c);
-  const detail = describeStates(k, s);
-  if (!detail) return { kind: 'match' };
-  return { kind: 'mismatch', detail, listing: disasm(assemble(helperProgramText(c, kernel.ncpus).text).insns) };
+  for (const sim of sims) {
+    const detail = describeStates(k, runHelperCase(sim, c));
+    if (detail) return { kind: 'mismatch', detail: `${sim.engine}: ${detail}`, listing: disasm(assemble(helperProgramText(c, kernel.ncpus).text).insns) };
+  }
+  return { kind: 'match' };
 }

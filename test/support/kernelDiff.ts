@@ -5,10 +5,11 @@
  * experiment explains it.
  */
 import { ErrnoError } from '../../src/errno.js';
-import { disasm } from '../../src/isa/index.js';
+import { BPF_PSEUDO_FUNC, LD_IMM64, disasm } from '../../src/isa/index.js';
 import type { Insn } from '../../src/isa/index.js';
 import { BPF_PROG_TYPE_XDP } from '../../src/uapi.js';
 import type { Backend, TestRunResult } from '../../src/vm/index.js';
+import { funcInfoBtf } from '../helpers/support/xdp.js';
 import { DEVIATIONS } from './kernelDeviations.js';
 import { STACK_LO, kernelPacket, kernelProgram } from './kernelProgram.js';
 import type { KernelCase } from './kernelProgram.js';
@@ -26,9 +27,10 @@ export type Outcome =
   | { readonly kind: 'deviation'; readonly id: string }
   | { readonly kind: 'mismatch'; readonly engine: string; readonly detail: string; readonly listing: string };
 
-/** Loads `insns` as XDP on a backend and test-runs it once on `packet`. */
+/** Loads `insns` as XDP on a backend (with func_info BTF when it has callbacks, as the kernel needs) and test-runs it once on `packet`. */
 export function runXdp(b: Backend, insns: readonly Insn[], packet: Uint8Array): TestRunResult {
-  const { program } = b.loadProgram({ type: BPF_PROG_TYPE_XDP, insns, name: 'diff' });
+  const callbacks = insns.some((ins) => ins.code === LD_IMM64 && ins.src === BPF_PSEUDO_FUNC);
+  const { program } = b.loadProgram({ type: BPF_PROG_TYPE_XDP, insns, name: 'diff', ...(callbacks ? { btf: funcInfoBtf(insns) } : {}) });
   try {
     return program.testRun({ data: packet });
   } finally {

@@ -4,7 +4,9 @@
  * reachable, loops bounded by a counter the body never writes, no pointer arithmetic), yet covering
  * every instruction it accepts in an XDP program — ALU and ALU64 with every operation and edge
  * immediates, JMP and JMP32 with every condition, may_goto and gotol, stack loads and stores of every
- * width (sign-extending ones too), atomics on the stack, bounded loops and bpf-to-bpf calls.
+ * width (sign-extending ones too), atomics on the stack, bounded loops, bpf-to-bpf calls, and
+ * bpf_loop with a subprogram as its callback (which adds its registers into the main stack's first
+ * slot through the callback context, so what it computed shows).
  *
  * Each program runs as XDP on a packet of `PACKET_LEN` bytes. Its registers start as constants or as
  * values read from the packet (so the verifier sees unknowns too); at the end it writes r0..r9 and
@@ -15,8 +17,8 @@ import fc from 'fast-check';
 import {
   Add, And, ArSh, Be16, Be32, Be64, Bswap16, Bswap32, Bswap64, Div, JEq, JGE, JGT, JLE, JLT, JNE, JSet, JSGE,
   JSGT, JSLE, JSLT, LSh, Le16, Le32, Le64, Mod, Mov, MovSX16, MovSX32, MovSX8, Mul, Neg, Or, RSh, SDiv, SMod,
-  Sub, Xor, atomic, callLocal, exit, gotol, ja, label, loadImm64, loadMem, loadMemSX, mayGoto, program,
-  storeImm, storeMem,
+  Sub, Xor, atomic, BPF_PSEUDO_FUNC, LD_IMM64, call, callLocal, exit, gotol, insn, ja, label, loadImm64, loadMem, loadMemSX,
+  mayGoto, program, storeImm, storeMem,
 } from '../../src/isa/index.js';
 import type { AluOp, AsmItem, AtomicOp, Insn, JumpOp, Reg, Size } from '../../src/isa/index.js';
 
@@ -43,7 +45,8 @@ export type Stmt =
   | { readonly k: 'ifelse'; readonly cond: Cond; readonly then: readonly Stmt[]; readonly else: readonly Stmt[]; readonly long: boolean }
   | { readonly k: 'maygoto'; readonly then: readonly Stmt[] }
   | { readonly k: 'loop'; readonly counter: Reg; readonly count: number; readonly wide: boolean; readonly body: readonly Stmt[] }
-  | { readonly k: 'call'; readonly fn: number; readonly reinit: readonly bigint[] };
+  | { readonly k: 'call'; readonly fn: number; readonly reinit: readonly bigint[] }
+  | { readonly k: 'bpfloop'; readonly fn: number; readonly count: number; readonly reinit: readonly bigint[] };
 
 /** A jump condition: `if dst OP src|imm`. */
 export interface Cond {
@@ -176,6 +179,12 @@ function stmts(s: Scope, depth: number, max: number): fc.Arbitrary<Stmt[]> {
       arbitrary: fc.record({ fn: fc.integer({ min: 0, max: s.calls - 1 }), reinit: fc.array(edgeU64, { minLength: 5, maxLength: 5 }) })
         .map((x): Stmt => ({ k: 'call', ...x })),
     });
+    options.push({
+      weight: 1,
+      arbitrary: fc.record({
+        fn: fc.integer({ min: 0, max: s.calls - 1 }), count: fc.integer({ min: 0, max: 4 }), reinit: fc.array(edgeU64, { minLength: 5, maxLength: 5 }),
+      }).map((x): Stmt => ({ k: 'bpfloop', ...x })),
+    });
   }
   return fc.array(fc.oneof(...options), { maxLength: max });
 }
@@ -193,39 +202,54 @@ export function arbKernelCase(maxStmts = 24): fc.Arbitrary<KernelCase> {
   }));
 }
 
-/** Lays out statements with fresh labels. */
-function emitStmts(list: readonly Stmt[], fresh: () => string): AsmItem[] {
+/** Where a callback saves its context pointer (below the subprogram's scratch slots). */
+const CALLBACK_CTX = -88;
+/** The kernel's BPF_FUNC_loop. */
+const BPF_FUNC_loop = 181;
+
+/** A callback reference (LD_IMM64 src 4) to lay out: the label on its slot and the callback's label. */
+interface FuncRef { readonly at: string; readonly to: string }
+
+/** Lays out statements with fresh labels; callback references go to `refs`, for `kernelProgram` to resolve. */
+function emitStmts(list: readonly Stmt[], fresh: () => string, refs: FuncRef[] = []): AsmItem[] {
   const out: AsmItem[] = [];
   for (const st of list) {
     switch (st.k) {
       case 'op': out.push(st.item); break;
       case 'if': {
         const skip = fresh();
-        out.push(jump(st.cond, skip), ...emitStmts(st.then, fresh), label(skip));
+        out.push(jump(st.cond, skip), ...emitStmts(st.then, fresh, refs), label(skip));
         break;
       }
       case 'ifelse': {
         const other = fresh();
         const end = fresh();
-        out.push(jump(st.cond, other), ...emitStmts(st.then, fresh), st.long ? gotol(end) : ja(end),
-          label(other), ...emitStmts(st.else, fresh), label(end));
+        out.push(jump(st.cond, other), ...emitStmts(st.then, fresh, refs), st.long ? gotol(end) : ja(end),
+          label(other), ...emitStmts(st.else, fresh, refs), label(end));
         break;
       }
       case 'maygoto': {
         const skip = fresh();
-        out.push(mayGoto(skip), ...emitStmts(st.then, fresh), label(skip));
+        out.push(mayGoto(skip), ...emitStmts(st.then, fresh, refs), label(skip));
         break;
       }
       case 'loop': {
         const top = fresh();
         const c = st.counter;
-        out.push(Mov.imm(c, st.count), label(top), ...emitStmts(st.body, fresh), Add.imm(c, -1),
+        out.push(Mov.imm(c, st.count), label(top), ...emitStmts(st.body, fresh, refs), Add.imm(c, -1),
           st.wide ? JNE.imm(c, 0, top) : JNE.imm32(c, 0, top));
         break;
       }
       case 'call':
         out.push(callLocal(`fn${st.fn}`), ...st.reinit.map((v, i) => loadImm64((i + 1) as Reg, v)));
         break;
+      case 'bpfloop': {
+        const at = fresh();
+        refs.push({ at, to: `cb${st.fn}` });
+        out.push(Mov.imm(1, st.count), label(at), { kind: 'insn', slots: [insn(LD_IMM64, 2, BPF_PSEUDO_FUNC), insn(0)] }, Mov.reg(3, 10), Add.imm(3, STACK_LO),
+          Mov.imm(4, 0), call(BPF_FUNC_loop), ...st.reinit.map((v, i) => loadImm64((i + 1) as Reg, v)));
+        break;
+      }
     }
   }
   return out;
@@ -256,7 +280,8 @@ export function kernelProgram(c: KernelCase): Insn[] {
     return v === null || v === undefined ? loadMem(r, 9, INPUT_AT + 8 * r, 'dw') : loadImm64(r, v);
   };
   for (let r = 0; r <= 9; r++) items.push(start(r as Reg));
-  items.push(...emitStmts(c.main, fresh));
+  const refs: FuncRef[] = [];
+  items.push(...emitStmts(c.main, fresh, refs));
   items.push(storeMem(10, -16, 9, 'dw'), loadMem(9, 10, -8, 'dw'));
   for (let r = 0; r <= 8; r++) items.push(storeMem(9, 8 * r, r as Reg, 'dw'));
   items.push(loadMem(8, 10, -16, 'dw'), storeMem(9, 72, 8, 'dw'));
@@ -264,8 +289,10 @@ export function kernelProgram(c: KernelCase): Insn[] {
   items.push(Mov.imm(0, 2), exit(), label('bail'), Mov.imm(0, 0), exit());
   // The kernel refuses unreachable code, so only called subprograms are laid out.
   const called = new Set<number>();
+  const callbacks = new Set<number>();
   const walk = (list: readonly Stmt[]): void => list.forEach((st) => {
     if (st.k === 'call') called.add(st.fn);
+    if (st.k === 'bpfloop') callbacks.add(st.fn);
     if (st.k === 'if' || st.k === 'maygoto') walk(st.then);
     if (st.k === 'ifelse') { walk(st.then); walk(st.else); }
     if (st.k === 'loop') walk(st.body);
@@ -277,7 +304,23 @@ export function kernelProgram(c: KernelCase): Insn[] {
     for (let off = SUB.stackLo; off < SUB.stackEnd; off += 8) items.push(storeImm(10, off, 0, 'dw'));
     items.push(...emitStmts(body, fresh), exit());
   });
-  return program(items).insns;
+  // A callback gets (index, ctx): it keeps ctx aside, starts r0 and r2..r5 from the index, runs the
+  // subprogram's body, adds r0..r5 into the slot ctx points to and returns r0 & 1 (0 goes on, 1 stops).
+  c.subprogs.forEach((body, i) => {
+    if (!callbacks.has(i)) return;
+    items.push(label(`cb${i}`), storeMem(10, CALLBACK_CTX, 2, 'dw'));
+    for (const r of [0, 2, 3, 4, 5] as const) items.push(Mov.reg(r, 1));
+    for (let off = SUB.stackLo; off < SUB.stackEnd; off += 8) items.push(storeImm(10, off, 0, 'dw'));
+    items.push(...emitStmts(body, fresh), loadMem(1, 10, CALLBACK_CTX, 'dw'));
+    for (const r of [0, 2, 3, 4, 5] as const) items.push(loadMem(6, 1, 0, 'dw'), Add.reg(6, r), storeMem(1, 0, 6, 'dw'));
+    items.push(And.imm(0, 1), exit());
+  });
+  const built = program(items);
+  for (const ref of refs) {
+    const at = built.labels.get(ref.at)!;
+    built.insns[at] = { ...built.insns[at]!, imm: built.labels.get(ref.to)! - at - 1 };
+  }
+  return built.insns;
 }
 
 /** The packet a case runs on: zeros, then the input bytes registers are read from. */

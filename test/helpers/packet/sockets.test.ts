@@ -8,12 +8,13 @@
 import * as net from 'node:net';
 import * as dgram from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { jit } from '../../../src/jit/index.js';
 import * as U from '../../../src/uapi.js';
 import { AF_INET, BpfSock, IPPROTO_TCP, IPPROTO_UDP, Machine, TcpState } from '../../../src/vm/index.js';
 import { Tally, frame, kernelBackend, kernelSkip, simBackend } from '../../vm/progtypes/support/pair.js';
 
 const kernel = kernelSkip ? undefined : kernelBackend();
-const machine = new Machine();
+const machine = new Machine({ engines: [jit] });
 const sim = simBackend(machine);
 if (kernelSkip) console.log(`skipping the socket lookup comparison with the kernel: ${kernelSkip}`);
 

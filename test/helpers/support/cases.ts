@@ -9,7 +9,7 @@ import { ErrnoError } from '../../../src/errno.js';
 import type { MapSpec } from '../../../src/maps/index.js';
 import type { Backend, BackendMap } from '../../../src/vm/index.js';
 import { dumpMap } from '../../elf/support/dump.js';
-import { kernelBackend, runXdp, simBackend, xdpProgram } from './xdp.js';
+import { SIM_ENGINES, kernelBackend, runXdp, simBackend, xdpProgram } from './xdp.js';
 import type { HarnessRun } from './xdp.js';
 
 /** An expected u64 result: its value (negative numbers are errnos), or a test of it. */
@@ -77,8 +77,16 @@ export function expectWanted(c: HelperCase, o: CaseOutcome, where: string): void
   });
 }
 
-/** Runs a case on the simulator and, where available, on the kernel; both must give what it wants. */
+/** Runs a case on the simulator (every engine) and, where available, on the kernel; all must give what it wants. */
 export function checkCase(c: HelperCase, kernel: Backend | undefined, ncpus?: number): void {
+  for (const engine of SIM_ENGINES.slice(1)) {
+    const sim = simBackend(ncpus, engine);
+    try {
+      expectWanted(c, runCase(sim, c), `bpfsim on ${engine}`);
+    } finally {
+      sim.close();
+    }
+  }
   const sim = simBackend(ncpus);
   try {
     const s = runCase(sim, c);

@@ -9,6 +9,7 @@ import { BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, LD_IMM64, assemble } from '../../../s
 import type { Insn } from '../../../src/isa/index.js';
 import { BtfBuilder, encodeBtf } from '../../../src/elf/index.js';
 import { BPF_PROG_TYPE_XDP } from '../../../src/uapi.js';
+import { jit } from '../../../src/jit/index.js';
 import { Machine, SimBackend } from '../../../src/vm/index.js';
 import type { Backend, BackendMap, ProgramBtf, TestRunResult } from '../../../src/vm/index.js';
 
@@ -80,9 +81,20 @@ export function runXdp(backend: Backend, insns: readonly Insn[], opts: { maps?: 
  * line up). bpfsim's verifier is off: these tests are about what helpers do at run time, and the
  * kernel's verifier has passed every program they load.
  */
-export function simBackend(ncpus?: number): SimBackend {
-  const opts = { machine: new Machine({ cpus: ncpus ?? 2 }), checked: true, verify: false };
+export function simBackend(ncpus?: number, engine: SimEngine = 'interp'): SimBackend {
+  const opts = { machine: new Machine({ cpus: ncpus ?? 2, engines: [jit] }), checked: true, verify: false, engine };
   return new SimBackend(opts);
+}
+
+/** The simulator's engines, on each of which helper tests run. */
+export const SIM_ENGINES = ['interp', 'jit'] as const;
+
+/** One of SIM_ENGINES. */
+export type SimEngine = (typeof SIM_ENGINES)[number];
+
+/** A fresh simulated backend per engine (see `simBackend`). */
+export function simBackends(ncpus?: number): SimBackend[] {
+  return SIM_ENGINES.map((e) => simBackend(ncpus, e));
 }
 
 const available = kernelAvailable();

@@ -7,6 +7,7 @@
 import { KernelBackend, kernelAvailable } from '../../../../src/kernel/index.js';
 import { assemble } from '../../../../src/isa/index.js';
 import type { Insn } from '../../../../src/isa/index.js';
+import { jit } from '../../../../src/jit/index.js';
 import { Machine, SimBackend } from '../../../../src/vm/index.js';
 import type { Backend, BackendMap, TestRunOptions, TestRunResult } from '../../../../src/vm/index.js';
 
@@ -20,10 +21,18 @@ export function kernelBackend(): KernelBackend | undefined {
   return available.ok ? new KernelBackend() : undefined;
 }
 
-/** A simulated backend in checked mode, its verifier off (the kernel's has passed every program). */
-export function simBackend(machine = new Machine()): SimBackend {
+/** The JIT twin of each simulated backend `simBackend` made: the same machine, run on the JIT. */
+const jitTwins = new WeakMap<Backend, SimBackend>();
+
+/**
+ * A simulated backend in checked mode, its verifier off (the kernel's has passed every program), on
+ * the interpreter; `Tally.check` runs every case on its JIT twin too (when the machine has the JIT).
+ */
+export function simBackend(machine = new Machine({ engines: [jit] })): SimBackend {
   const opts = { machine, checked: true, verify: false };
-  return new SimBackend(opts);
+  const sim = new SimBackend(opts);
+  if (machine.engines.has(jit.name)) jitTwins.set(sim, new SimBackend({ ...opts, engine: jit.name }));
+  return sim;
 }
 
 /** What a test run came to: its results in hex, or the errno it was refused with. */
@@ -72,10 +81,14 @@ export interface Compared {
   readonly text: string;
 }
 
-/** Runs a case on both backends. */
+/** Runs a case on the kernel and on a simulated backend (and on its JIT twin, if it has one: the first that differs is `sim`). */
 export function compare(kernel: Backend, sim: Backend, c: Case): Compared {
   const text = typeof c.prog === 'string' ? c.prog.replace(/\s*\n\s*/g, '; ') : `${c.prog.length} insns`;
-  return { kernel: outcome(kernel, c), sim: outcome(sim, c), text };
+  const k = outcome(kernel, c);
+  const s = outcome(sim, c);
+  const twin = jitTwins.get(sim);
+  if (!twin || JSON.stringify(s) !== JSON.stringify(k)) return { kernel: k, sim: s, text };
+  return { kernel: k, sim: outcome(twin, c), text: `${text} (on the JIT)` };
 }
 
 /** Counts cases and collects the mismatches of a batch, so that one failure message lists them all. */
