@@ -87,6 +87,7 @@ export class SimProgram implements BackendProgram {
     this.closed = true;
     this.backend.machine.fds.close(this.fd);
     for (const m of this.maps) m.unhold();
+    this.backend.disown(this);
   }
 }
 
@@ -149,6 +150,12 @@ export class SimBackend implements Backend {
 
   close(): void {
     for (const o of this.owned.splice(0)) o.close();
+  }
+
+  /** Forgets a program closed on its own, so that a long-lived backend keeps no closed programs (and their compiled code) alive. */
+  disown(o: SimProgram): void {
+    const i = this.owned.indexOf(o);
+    if (i >= 0) this.owned.splice(i, 1);
   }
 }
 
