@@ -57,7 +57,7 @@ interface Shape {
 }
 
 /** The slot a callback reference (LD_IMM64 src 4) at `pc` names, or null when it names no function a helper could call. */
-export function callbackTarget(insns: readonly Insn[], starts: Uint8Array, pc: number): number | null {
+function callbackTarget(insns: readonly Insn[], starts: Uint8Array, pc: number): number | null {
   const ins = insns[pc]!;
   if (ins.code !== LD_IMM64 || ins.src !== BPF_PSEUDO_FUNC) return null;
   const t = pc + 1 + ins.imm;
@@ -137,7 +137,7 @@ function buildFunction(insns: readonly Insn[], shape: Shape, entry: number, call
 }
 
 /** 1 at every slot an instruction starts at. */
-export function insnStarts(insns: readonly Insn[]): Uint8Array {
+function insnStarts(insns: readonly Insn[]): Uint8Array {
   const starts = new Uint8Array(insns.length);
   for (let pc = 0; pc < insns.length; pc += insns[pc]!.code === LD_IMM64 ? 2 : 1) starts[pc] = 1;
   return starts;
