@@ -24,7 +24,10 @@ import { tnumIsConst } from './tnum.js';
 import { hiOf, loOf, u64 } from './u64.js';
 import type { Walker } from './walker.js';
 
-const { EACCES, EINVAL } = ERRNO;
+const { EACCES, EINVAL, ENOTSUPP } = ERRNO;
+
+/** Map types whose elements bpf_for_each_map_elem can walk (map_for_each_callback). */
+const FOR_EACH_MAPS: ReadonlySet<number> = new Set([1, 2, 5, 6, 9, 10]);
 
 /** Helpers whose result is a new reference (is_acquire_function), besides lookups in socket maps. */
 const ACQUIRE = new Set([84, 85, 99, 131, 194]);
@@ -110,7 +113,10 @@ export function helperCall(env: Env, ins: Insn, walker: Walker): number {
     if (!ok) fail(EINVAL, `func ${name}#${id} reference has not been acquired before`);
   }
   if (id === 12) checkResourceLeak(env, true, 'tail_call');
-  if (id === 164) pushCallbackCall(env, walker, meta.callback, ForEachCallback(meta.map!));
+  if (id === 164) {
+    if (!FOR_EACH_MAPS.has(meta.map!.type)) fail(ENOTSUPP, 'callback function not allowed for map');
+    pushCallbackCall(env, walker, meta.callback, ForEachCallback(meta.map!));
+  }
   if (id === 181) {
     markChainPrecision(env, 1);
     const r1 = env.reg(1);
