@@ -109,14 +109,20 @@ function backtrackInsn(env: Env, idx: number, subseq: number, hist: HistEntry | 
     if (!bt.isReg(fr, d)) return 0;
     bt.clearReg(fr, d);
     if (hist && hist.stackSpi >= 0) bt.setSlot(hist.stackFrame, hist.stackSpi);
-  } else if (cls === BPF_STX || cls === BPF_ST) {
-    if (cls === BPF_STX && insnMode(ins.code) === BPF_ATOMIC && (ins.imm & BPF_FETCH)) {
-      const load = ins.imm === BPF_CMPXCHG ? 0 : s;
-      if (bt.isReg(fr, load)) {
-        bt.clearReg(fr, load);
-        if (hist && hist.stackSpi >= 0) bt.setSlot(hist.stackFrame, hist.stackSpi);
-      }
+  } else if (cls === BPF_STX && insnMode(ins.code) === BPF_ATOMIC) {
+    if (bt.isReg(fr, d)) return NOTSUPP;
+    const onStack = !!hist && hist.stackSpi >= 0;
+    const slotAfter = onStack && bt.isSlot(hist.stackFrame, hist.stackSpi);
+    const load = ins.imm === BPF_CMPXCHG ? 0 : s;
+    if ((ins.imm & BPF_FETCH) && bt.isReg(fr, load)) {
+      bt.clearReg(fr, load);
+      if (onStack) bt.setSlot(hist.stackFrame, hist.stackSpi);
     }
+    if (slotAfter) {
+      bt.setReg(fr, s);
+      if (ins.imm === BPF_CMPXCHG) bt.setReg(fr, 0);
+    }
+  } else if (cls === BPF_STX || cls === BPF_ST) {
     if (bt.isReg(fr, d)) return NOTSUPP;
     if (!hist || hist.stackSpi < 0) return 0;
     if (!bt.isSlot(hist.stackFrame, hist.stackSpi)) return 0;
