@@ -24,6 +24,7 @@ import type { Walker } from './walker.js';
 
 const { EACCES, EINVAL } = ERRNO;
 const MAX_CALL_FRAMES = 8;
+const BPF_FUNC_SPIN_UNLOCK = 94;
 
 /** __check_func_call for a BPF-to-BPF call: a new frame running the subprogram at `target`. */
 function funcCall(env: Env, ins: Insn): number {
@@ -49,6 +50,9 @@ export function checkCall(env: Env, ins: Insn, walker: Walker): number {
   if (insnSrc(ins.code) !== BPF_K || (ins.src !== BPF_PSEUDO_KFUNC_CALL && ins.off !== 0) ||
       (ins.src !== 0 && ins.src !== BPF_PSEUDO_CALL && ins.src !== BPF_PSEUDO_KFUNC_CALL) || ins.dst !== 0 || insnClass(ins.code) === BPF_JMP32) {
     fail(EINVAL, 'BPF_CALL uses reserved fields');
+  }
+  if (env.st.activeLocks && (ins.src === BPF_PSEUDO_KFUNC_CALL || (ins.src === 0 && ins.imm !== BPF_FUNC_SPIN_UNLOCK))) {
+    fail(EINVAL, 'function calls are not allowed while holding a lock');
   }
   if (ins.src === BPF_PSEUDO_CALL) return funcCall(env, ins);
   if (ins.src === BPF_PSEUDO_KFUNC_CALL) return kfuncCall(env, ins, walker);
