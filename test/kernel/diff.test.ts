@@ -16,7 +16,7 @@ describe.skipIf(!available.ok)('the interpreter against the kernel on random pro
     const kernel = new KernelBackend();
     const backends: DiffBackends = {
       kernel,
-      sims: [{ engine: 'interp', backend: new SimBackend({ machine: new Machine({ cpus: kernel.ncpus }), checked: true, verify: false }) }],
+      sims: [{ engine: 'interp', backend: new SimBackend({ machine: new Machine({ cpus: kernel.ncpus }), checked: true }) }],
     };
     const tally = newTally();
     const mismatches: Outcome[] = [];
