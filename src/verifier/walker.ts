@@ -57,11 +57,15 @@ export class Walker {
     this.states = states;
   }
 
-  /** push_stack: a copy of the current state (or `copy`, already made), to continue at `insn` later. */
-  push(insn: number, prev: number, copy: VerifierState = this.env.st.clone()): VerifierState {
+  /**
+   * push_stack: a copy of the current state (or `copy`, already made), to continue at `insn` later.
+   * Past the jump-sequence limit the load fails with the errno the kernel's caller turns the failed
+   * push into: EFAULT for a conditional jump (as Linux 6.18 answers), ENOMEM for its other callers.
+   */
+  push(insn: number, prev: number, copy: VerifierState = this.env.st.clone(), errno: number = ERRNO.ENOMEM): VerifierState {
     const env = this.env;
     this.stack.push({ st: copy, insn, prev, logPos: env.log.mark() });
-    if (this.stack.length > COMPLEXITY_LIMIT_JMP_SEQ) fail(ERRNO.E2BIG, `The sequence of ${this.stack.length} jumps is too complex.`);
+    if (this.stack.length > COMPLEXITY_LIMIT_JMP_SEQ) fail(errno, `The sequence of ${this.stack.length} jumps is too complex.`);
     if (copy.parent) copy.parent.branches++;
     return copy;
   }
@@ -139,7 +143,7 @@ export class Walker {
     }
     if (op === BPF_JCOND && cls === BPF_JMP) return this.mayGoto(idx, ins);
     const out = checkCondJmp(env, ins);
-    if (out.other) this.push(idx + ins.off + 1, idx, out.other);
+    if (out.other) this.push(idx + ins.off + 1, idx, out.other, ERRNO.EFAULT);
     return out.next;
   }
 

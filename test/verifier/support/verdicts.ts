@@ -47,8 +47,8 @@ export class KernelVerdicts {
 
   /**
    * The kernel's verdict on `insns` as an XDP program (with BTF func_info when it has subprograms).
-   * A log that outgrows its buffer fails the load with ENOSPC; the verdict then comes from a load
-   * without a log.
+   * A log that outgrows its buffer fails the load with ENOSPC, keeping the log's end (with the
+   * reason); the verdict then comes from a load without a log.
    */
   verdict(insns: readonly Insn[]): Verdict {
     const btf = hasSubprogs(insns) ? funcInfoBtf(insns) : undefined;
@@ -65,11 +65,11 @@ export class KernelVerdicts {
       if (r.fd >= 0) this.bpf.close(r.fd);
       return r;
     };
-    let r = load(1);
-    if (r.errno === ERRNO.ENOSPC) r = load(0);
+    const logged = load(1);
+    const r = logged.errno === ERRNO.ENOSPC ? load(0) : logged;
     if (btfFd >= 0) this.bpf.close(btfFd);
     if (r.errno === 0) return { ok: true, errno: 0, message: '' };
-    return { ok: false, errno: r.errno, message: kernelReason(r.log).split('\n')[0] ?? '' };
+    return { ok: false, errno: r.errno, message: kernelReason(logged.log).split('\n')[0] ?? '' };
   }
 
   /** Releases the maps. */
