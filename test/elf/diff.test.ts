@@ -38,6 +38,12 @@ const SETUP: Readonly<Record<string, (c: Collection) => void>> = {
     c.maps['blocklist']!.update(Uint8Array.of(8, 0, 0, 0, 10, 0, 0, 0), u32(U.XDP_DROP));
     c.maps['blocklist']!.update(Uint8Array.of(24, 0, 0, 0, 192, 168, 0, 0), u32(U.XDP_TX));
   },
+  'xdp_lb.o': (c) => {
+    const vip = (port: number, proto: number): Uint8Array => Uint8Array.of(10, 9, 9, 9, port >> 8, port & 0xff, proto, 0);
+    c.maps['services']!.update(vip(80, 6), Uint8Array.of(0, 0, 0, 0, 3, 0, 0, 0));
+    c.maps['services']!.update(vip(53, 17), Uint8Array.of(4, 0, 0, 0, 2, 0, 0, 0));
+    for (let i = 0; i < 6; i++) c.maps['backends']!.update(u32(i), Uint8Array.of(10, 0, 0, 10 + i, 2, 0, 0, 0, 0, i, i === 1 ? 0 : 1, 0));
+  },
   'subprogs.o': (c) => {
     for (let i = 0; i < 4; i++) c.maps['values']!.update(u32(i), new Uint8Array(new BigUint64Array([BigInt(10 * i)]).buffer));
   },
