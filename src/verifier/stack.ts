@@ -98,7 +98,15 @@ function writeFixed(env: Env, f: FuncState, off: number, size: number, v: StackV
   env.scratchSlot(f, spi);
   if (value && off % 8 === 0 && value.type === RegType.SCALAR) {
     const fits = regWidth(value.s) <= size * 8;
-    if (fits) assignScalarId(env, value);
+    if (fits) {
+      const src = env.storeRegno >= 0 ? env.reg(env.storeRegno) : null;
+      if (src?.type === RegType.SCALAR) {
+        assignScalarId(env, src);
+        copyReg(value, src);
+      } else {
+        assignScalarId(env, value);
+      }
+    }
     saveRegister(env, f, spi, value, size);
     if (!fits) f.spill(spi).id = 0;
   } else if (typeof v === 'number' && off % 8 === 0) {
