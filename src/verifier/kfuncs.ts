@@ -9,12 +9,6 @@ import type { KfuncCheck } from './cfg.js';
 import type { VerifyOptions } from './env.js';
 import { fail } from './log.js';
 
-/** The kfuncs whose calls bpfsim's verifier checks. */
-export const KNOWN_KFUNCS: ReadonlySet<string> = new Set([
-  'bpf_rcu_read_lock', 'bpf_rcu_read_unlock', 'bpf_iter_num_new', 'bpf_iter_num_next', 'bpf_iter_num_destroy',
-  'bpf_cast_to_kern_ctx',
-]);
-
 /** The name of the kfunc with BTF id `imm`, if the target offers it. */
 export function kfuncName(opts: VerifyOptions, imm: number): string | undefined {
   return opts.kfuncs?.get(imm);

@@ -10,7 +10,7 @@
  * bytes STACK_MISC or STACK_ZERO; an iterator's slots are STACK_ITER.
  */
 import { MAX_BPF_STACK } from '../isa/index.js';
-import { RegState, RegType, copyReg, formatReg, markNotInit, markPtr } from './regState.js';
+import { RegState, RegType, formatReg, markPtr } from './regState.js';
 
 /** Stack byte kinds (the kernel's `enum bpf_stack_slot_type`). */
 export const Slot = { INVALID: 0, SPILL: 1, MISC: 2, ZERO: 3, ITER: 4 } as const;
@@ -230,16 +230,6 @@ export function initialState(): VerifierState {
   const f = new FuncState(0, -1, 0);
   markPtr(f.regs[1]!, RegType.CTX);
   return new VerifierState([f]);
-}
-
-/** Resets a register to NOT_INIT (a helper call's clobber). */
-export function clobber(f: FuncState, regno: number): void {
-  markNotInit(f.regs[regno]!);
-}
-
-/** Copies `src` into register `regno` of frame `f`. */
-export function setReg(f: FuncState, regno: number, src: RegState): RegState {
-  return copyReg(f.regs[regno]!, src);
 }
 
 /** The log's stack part of a frame: ` fp-8=mmmmmmmm fp-16=ctx()`, slots in use only. */
