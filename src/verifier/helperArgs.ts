@@ -10,7 +10,7 @@ import type { HelperProto } from '../helpers/proto.js';
 import { ERRNO } from '../errno.js';
 import { type Env, SRC_OP } from './env.js';
 import { fail } from './log.js';
-import { checkPacketAccess, checkPtrOffReg, checkRegionAccess } from './memory.js';
+import { checkMapValueAccess, checkPacketAccess, checkPtrOffReg, checkRegionAccess } from './memory.js';
 import { markChainPrecision, markSlotPrecision } from './precision.js';
 import { processSpinLock } from './refs.js';
 import {
@@ -123,7 +123,7 @@ export function helperMemAccess(env: Env, regno: number, size: number, write: bo
       checkRegionAccess(env, regno, reg.off, size, reg.map!.keySize, false);
       return;
     case RegType.MAP_VALUE:
-      checkRegionAccess(env, regno, reg.off, size, reg.map!.valueSize, zeroOk);
+      checkMapValueAccess(env, regno, reg.off, size, zeroOk);
       return;
     case RegType.MEM:
       if (write && (reg.flags & RDONLY)) fail(EACCES, `R${regno} cannot write into ${regTypeName(reg.type, reg.flags)}`);

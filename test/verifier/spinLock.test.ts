@@ -38,6 +38,8 @@ const CASES = [
   { name: 'the lock is released before exit', body: [...LOOKUP, ...LOCK, ...END], want: 'BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region' },
   { name: 'no unlock without a lock', body: [...LOOKUP, ...UNLOCK, ...END], want: 'bpf_spin_unlock without taking a lock' },
   { name: 'the lock is where the BTF says', body: [...LOOKUP, 'r1 = r6', 'call bpf_spin_lock', ...UNLOCK, ...END], want: 'off 0 doesn\'t point to \'struct bpf_spin_lock\' that is at 8' },
+  { name: 'loads and stores keep off the lock', body: [...LOOKUP, 'r0 = *(u32 *)(r6 +8)', ...END], want: 'bpf_spin_lock cannot be accessed directly by load/store' },
+  { name: 'helpers keep off the lock', body: [...LOOKUP, 'r1 = r6', 'r2 = 16', 'call bpf_get_current_comm', ...END], want: 'bpf_spin_lock cannot be accessed directly by load/store' },
   { name: 'one lock at a time', body: [...LOOKUP, ...LOCK, ...LOCK, ...UNLOCK, ...END], want: 'function calls are not allowed while holding a lock' },
 ];
 
