@@ -201,12 +201,41 @@ export function checkMemAccess(
       checkPacketAccess(env, regno, off, size, false);
       if (dst) markRegUnknown(dst);
       break;
+    case RegType.SOCKET:
+    case RegType.SOCK_COMMON:
+      if (write) fail(EACCES, `R${regno} cannot write into ${regTypeName(reg.type, reg.flags)}`);
+      checkSockAccess(reg, regno, off, size);
+      if (dst) markRegUnknown(dst);
+      break;
     default:
       fail(EACCES, `R${regno} invalid mem access '${regTypeName(reg.type, reg.flags)}'`);
   }
   if (dst && !write && size < 8 && dst.type === RegType.SCALAR) {
     if (signExt) coerceRegToSizeSx(dst.s, size as 1 | 2 | 4);
     else coerceRegToSize(dst.s, size as 1 | 2 | 4);
+  }
+}
+
+/**
+ * bpf_sock_is_valid_access: `struct bpf_sock` is 80 bytes of u32 fields, read whole or (the
+ * addresses, family, type, protocol, state, ...) in naturally aligned narrower loads; `dst_port`
+ * is a u16 followed by padding. A `struct bpf_sock_common` lacks type, protocol, mark and priority.
+ */
+function sockFieldOk(common: boolean, off: number, size: number): boolean {
+  if (off < 0 || off >= 80 || off % size !== 0) return false;
+  if (common && off >= 8 && off < 24) return false;
+  const narrow = size <= 4 && (size & (size - 1)) === 0;
+  if (off === 48 || off === 49) return narrow;
+  if (off === 50 || off === 51) return false;
+  if ([4, 8, 12, 44, 72, 76].includes(off) || (off >= 24 && off < 44) || (off >= 52 && off < 72)) return narrow;
+  return size === 4;
+}
+
+/** check_sock_access: a load of a field of a socket the program holds. */
+function checkSockAccess(reg: RegState, regno: number, off: number, size: number): void {
+  if (reg.s.sminHi < 0) fail(EACCES, `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+  if (!sockFieldOk(reg.type === RegType.SOCK_COMMON, off, size)) {
+    fail(EACCES, `R${regno} invalid ${regTypeName(reg.type, reg.flags)} access off=${off} size=${size}`);
   }
 }
 
