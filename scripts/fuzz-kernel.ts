@@ -21,7 +21,7 @@ interface Report { tally: Tally; mismatches: Extract<Outcome, { kind: 'mismatch'
 function campaign(job: Job): Report {
   const kernel = new KernelBackend();
   const sims = job.engines.map((engine) => ({
-    engine, backend: new SimBackend({ machine: createMachine({ cpus: kernel.ncpus }), engine, checked: true, verify: false }),
+    engine, backend: new SimBackend({ machine: createMachine({ cpus: kernel.ncpus }), engine, checked: true }),
   }));
   const tally = newTally();
   const mismatches: Report['mismatches'] = [];

@@ -18,6 +18,7 @@ import { fail } from './log.js';
 import { ALU_STRINGS, ptrAlu } from './ptrAlu.js';
 import { RegState, RegType, copyReg, isPointer, markRegKnown, markRegUnknown } from './regState.js';
 import type { VerifierState } from './state.js';
+import { markChainPrecision } from './precision.js';
 
 const { EINVAL, EACCES } = ERRNO;
 
@@ -112,8 +113,17 @@ export function checkAlu(env: Env, ins: Insn): Fork | null {
     if (op === BPF_SUB) { markRegUnknown(dst); return null; }
     fail(EACCES, `R${ins.dst} pointer ${ALU_STRINGS[op >> 4]} pointer prohibited`);
   }
-  if (isPointer(src)) { ptrAlu(env, ins.dst, src, dst, op, alu64); return null; }
-  if (isPointer(dst)) { ptrAlu(env, ins.dst, dst, src, op, alu64); return null; }
+  if (isPointer(src)) {
+    markChainPrecision(env, ins.dst);
+    ptrAlu(env, ins.dst, src, dst, op, alu64);
+    return null;
+  }
+  if (isPointer(dst)) {
+    if (insnSrc(ins.code) === BPF_X) markChainPrecision(env, ins.src);
+    ptrAlu(env, ins.dst, dst, src, op, alu64);
+    return null;
+  }
+  if (insnSrc(ins.code) === BPF_X && dst.precise) markChainPrecision(env, ins.src);
   let fork: Fork | null = null;
   const srcS: Scalar = insnSrc(ins.code) === BPF_X ? src.s.clone() : immScalar(new Scalar(), ins.imm);
   const width = forkWidth(dst.s, srcS, op);

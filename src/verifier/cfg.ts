@@ -4,10 +4,10 @@
  * is neither exit nor jump (check_subprogs), reserved LDX fields, LD_IMM64 pairs and pseudo
  * sources, unknown opcodes and map references (resolve_pseudo_ldimm64), then a depth-first walk of
  * the control-flow graph (check_cfg): unreachable instructions and jumps into the second half of an
- * LD_IMM64. Also marks the prune points, where explored states are kept.
+ * LD_IMM64. Kfunc calls are checked against the kfuncs the target kernel offers (add_kfunc_call).
  */
 import {
-  BPF_CALL, BPF_EXIT, BPF_JA, BPF_JMP, BPF_JMP32, BPF_LDX, BPF_MEM, BPF_MEMSX, BPF_PSEUDO_CALL,
+  BPF_CALL, BPF_EXIT, BPF_JA, BPF_JMP, BPF_JMP32, BPF_LDX, BPF_MEM, BPF_MEMSX, BPF_PSEUDO_BTF_ID, BPF_PSEUDO_CALL,
   BPF_PSEUDO_FUNC, BPF_PSEUDO_KFUNC_CALL, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE,
   BPF_PSEUDO_MAP_VALUE, LD_IMM64, insnClass, insnMode, insnOp, type Insn,
 } from '../isa/index.js';
@@ -37,11 +37,12 @@ const VALID_OPCODES: ReadonlySet<number> = (() => {
 export interface ProgramShape {
   /** First instruction of each subprogram, ascending (the main program's, 0, first). */
   readonly subprogs: readonly number[];
-  /** For each instruction, whether explored states are kept there. */
-  readonly prunePoint: Uint8Array;
   /** For each instruction slot, the index of the subprogram it belongs to. */
   readonly subprogOf: Int32Array;
 }
+
+/** add_kfunc_call's view of the target kernel: throws the kernel's error for a kfunc it does not offer. */
+export type KfuncCheck = (imm: number, off: number) => void;
 
 function isJmp(ins: Insn): boolean {
   const cls = insnClass(ins.code);
@@ -57,8 +58,8 @@ function jaTarget(ins: Insn, i: number): number {
   return i + 1 + (insnClass(ins.code) === BPF_JMP32 ? ins.imm : ins.off);
 }
 
-/** add_subprog_and_kfunc: subprograms start at pseudo-call and pseudo-func targets. */
-function findSubprogs(insns: readonly Insn[]): number[] {
+/** add_subprog_and_kfunc: subprograms start at pseudo-call and pseudo-func targets; kfuncs must exist. */
+function findSubprogs(insns: readonly Insn[], kfunc: KfuncCheck): number[] {
   const starts = new Set<number>([0]);
   const add = (at: number): void => {
     if (at < 0 || at >= insns.length) fail(EINVAL, 'call to invalid destination');
@@ -68,9 +69,7 @@ function findSubprogs(insns: readonly Insn[]): number[] {
     const ins = insns[i]!;
     if (ins.code === LD_IMM64 && ins.src === BPF_PSEUDO_FUNC) add(i + ins.imm + 1);
     else if (isPseudoCall(ins)) add(i + ins.imm + 1);
-    else if (ins.code === (BPF_JMP | BPF_CALL) && ins.src === BPF_PSEUDO_KFUNC_CALL) {
-      fail(EINVAL, 'calling kernel functions is not supported by bpfsim yet');
-    }
+    else if (ins.code === (BPF_JMP | BPF_CALL) && ins.src === BPF_PSEUDO_KFUNC_CALL) kfunc(ins.imm, ins.off);
   }
   return [...starts].sort((a, b) => a - b);
 }
@@ -114,8 +113,8 @@ function checkInsnTable(insns: readonly Insn[], maps: readonly (MapInfo | undefi
         fail(ERRNO.EBADF, `fd ${ins.imm} is not pointing to valid bpf_map (bpfsim refers to maps by fd_array index, LD_IMM64 src 5 or 6)`);
       }
       if (src === BPF_PSEUDO_MAP_IDX && next.imm !== 0) fail(EINVAL, 'unrecognized bpf_ld_imm64 insn');
-      if (src !== 0 && src !== BPF_PSEUDO_FUNC && src !== BPF_PSEUDO_MAP_IDX && src !== BPF_PSEUDO_MAP_IDX_VALUE) {
-        fail(EINVAL, src === 3 ? 'ksym (BTF id) references are not supported by bpfsim yet' : 'unrecognized bpf_ld_imm64 insn');
+      if (src !== 0 && src !== BPF_PSEUDO_FUNC && src !== BPF_PSEUDO_MAP_IDX && src !== BPF_PSEUDO_MAP_IDX_VALUE && src !== BPF_PSEUDO_BTF_ID) {
+        fail(EINVAL, 'unrecognized bpf_ld_imm64 insn');
       }
       if (src === BPF_PSEUDO_MAP_IDX || src === BPF_PSEUDO_MAP_IDX_VALUE) {
         const map = maps[ins.imm];
@@ -134,38 +133,35 @@ function checkInsnTable(insns: readonly Insn[], maps: readonly (MapInfo | undefi
   }
 }
 
-/** check_cfg: every instruction reachable, no jump into an LD_IMM64's second half; prune points. */
-function checkCfg(insns: readonly Insn[], prune: Uint8Array): void {
+/** check_cfg: every instruction reachable, no jump into an LD_IMM64's second half. */
+function checkCfg(insns: readonly Insn[]): void {
   const n = insns.length;
   const seen = new Uint8Array(n);
   const todo: number[] = [0];
   seen[0] = 1;
-  const edge = (from: number, to: number, branch: boolean): void => {
+  const edge = (from: number, to: number): void => {
     if (to < 0 || to >= n) fail(EINVAL, `jump out of range from insn ${from} to ${to}`);
-    if (branch) prune[to] = 1;
     if (!seen[to]) { seen[to] = 1; todo.push(to); }
   };
   while (todo.length) {
     const t = todo.pop()!;
     const ins = insns[t]!;
     if (ins.code === LD_IMM64) {
-      if (ins.src === BPF_PSEUDO_FUNC) edge(t, t + ins.imm + 1, true);
-      edge(t, t + 2, false);
+      if (ins.src === BPF_PSEUDO_FUNC) edge(t, t + ins.imm + 1);
+      edge(t, t + 2);
       continue;
     }
-    if (!isJmp(ins)) { edge(t, t + 1, false); continue; }
+    if (!isJmp(ins)) { edge(t, t + 1); continue; }
     const op = insnOp(ins.code);
     if (op === BPF_EXIT) continue;
     if (op === BPF_CALL) {
-      if (isPseudoCall(ins)) { prune[t] = 1; edge(t, t + ins.imm + 1, true); }
-      prune[t + 1] = 1;
-      edge(t, t + 1, false);
+      if (isPseudoCall(ins)) edge(t, t + ins.imm + 1);
+      edge(t, t + 1);
       continue;
     }
-    if (op === BPF_JA) { edge(t, jaTarget(ins, t), true); continue; }
-    prune[t] = 1;
-    edge(t, t + 1, false);
-    edge(t, t + 1 + ins.off, true);
+    if (op === BPF_JA) { edge(t, jaTarget(ins, t)); continue; }
+    edge(t, t + 1);
+    edge(t, t + 1 + ins.off);
   }
   for (let i = 0; i < n; i++) {
     if (!seen[i]) fail(EINVAL, `unreachable insn ${i}`);
@@ -177,13 +173,12 @@ function checkCfg(insns: readonly Insn[], prune: Uint8Array): void {
 }
 
 /** Runs every structural check in the kernel's order; throws a VerifierError for the first problem. */
-export function checkStructure(insns: readonly Insn[], maps: readonly (MapInfo | undefined)[]): ProgramShape {
-  const subprogs = findSubprogs(insns);
+export function checkStructure(insns: readonly Insn[], maps: readonly (MapInfo | undefined)[], kfunc: KfuncCheck): ProgramShape {
+  const subprogs = findSubprogs(insns, kfunc);
   checkSubprogs(insns, subprogs);
   checkInsnTable(insns, maps);
-  const prunePoint = new Uint8Array(insns.length + 1);
-  checkCfg(insns, prunePoint);
+  checkCfg(insns);
   const subprogOf = new Int32Array(insns.length);
   for (let s = 0; s < subprogs.length; s++) subprogOf.fill(s, subprogs[s]!, subprogs[s + 1] ?? insns.length);
-  return { subprogs, prunePoint, subprogOf };
+  return { subprogs, subprogOf };
 }

@@ -1,12 +1,20 @@
 /**
  * What every check needs while one program is verified (the kernel's `bpf_verifier_env`): the
- * program, the options it is verified with, the log, the id generator, the current path's state
- * and which registers and stack slots the current instruction touched (printed after it).
+ * program, the options it is verified with, the log, the id generator, the current path's state,
+ * which registers and stack slots the current instruction touched (printed after it), the
+ * per-instruction facts, and the machinery of pruning: checkpoints, precision backtracking, stack
+ * liveness, loops, and the counters that decide when to take a checkpoint.
  */
 import type { Insn } from '../isa/index.js';
 import { ERRNO } from '../errno.js';
 import type { ProgramLineInfo } from '../vm/backend.js';
+import type { Aux } from './aux.js';
 import type { ProgramShape } from './cfg.js';
+import { IdMap } from './equal.js';
+import { Explored } from './explored.js';
+import { StackLiveness } from './liveStack.js';
+import { Backtrack } from './precision.js';
+import { SccVisits } from './scc.js';
 import type { CtxAccessTable } from './ctxAccess.js';
 import type { HelperProtoSource } from './helperProtos.js';
 import { VerifierLog, fail } from './log.js';
@@ -35,6 +43,10 @@ export interface VerifyOptions {
   readonly funcInfo?: boolean;
   /** The processed-instruction limit (default 1,000,000, as BPF_COMPLEXITY_LIMIT_INSNS). */
   readonly insnLimit?: number;
+  /** Possible CPUs (nr_cpu_ids; bpf_get_smp_processor_id returns less), default 2. */
+  readonly nrCpus?: number;
+  /** The kfuncs the target kernel offers: BTF id to name (kfunc calls and BTF-id loads refer to them). */
+  readonly kfuncs?: ReadonlyMap<number, string>;
 }
 
 /** check_reg_arg's kinds: a source read, a destination write that marks it unknown, or one that does not. */
@@ -72,15 +84,53 @@ export class Env {
   readonly stackDepth: number[];
   /** Registers live before each instruction. */
   live: Uint16Array = new Uint16Array(0);
+  /** Per-instruction facts. */
+  readonly aux: Aux;
+  /** Instructions processed (env->insn_processed). */
+  insnProcessed = 0;
+  /** Jump-class instructions processed (env->jmps_processed). */
+  jmpsProcessed = 0;
+  /** insnProcessed when the last checkpoint was taken. */
+  prevInsnProcessed = 0;
+  /** jmpsProcessed when the last checkpoint was taken. */
+  prevJmpsProcessed = 0;
+  /** The instruction processed before the current one on this path. */
+  prevInsnIdx = -1;
+  /** Index in the current path's history of the current instruction's entry, -1 if none. */
+  curHistIdx = -1;
+  /** The register a store writes to memory, -1 for an immediate or a helper's write (value_regno). */
+  storeRegno = -1;
+  /** Registers and slots still to be marked precise. */
+  readonly bt = new Backtrack();
+  /** Scratch id map for state comparisons. */
+  readonly idmap = new IdMap();
+  /** Stack slot liveness. */
+  readonly liveness: StackLiveness;
+  /** Loop visits. */
+  readonly scc: SccVisits;
+  /** Checkpoints. */
+  readonly explored: Explored;
+  /** Which subprograms are global (BTF linkage), verified apart from their callers. */
+  readonly globalSubprogs: Uint8Array;
 
-  constructor(insns: readonly Insn[], opts: VerifyOptions, shape: ProgramShape, helpers: HelperProtoSource, ctx: CtxAccessTable | undefined) {
+  constructor(insns: readonly Insn[], opts: VerifyOptions, shape: ProgramShape, helpers: HelperProtoSource, ctx: CtxAccessTable | undefined, aux: Aux) {
     this.insns = insns;
     this.opts = opts;
     this.log = new VerifierLog(opts.logLevel ?? 0);
     this.shape = shape;
     this.helpers = helpers;
     this.ctx = ctx;
+    this.aux = aux;
     this.stackDepth = new Array<number>(shape.subprogs.length).fill(0);
+    this.globalSubprogs = new Uint8Array(shape.subprogs.length);
+    this.liveness = new StackLiveness(this);
+    this.scc = new SccVisits(this);
+    this.explored = new Explored(this);
+  }
+
+  /** Whether subprogram `sp` is global (verified once against its BTF signature). */
+  isGlobalSubprog(sp: number): boolean {
+    return this.globalSubprogs[sp] === 1;
   }
 
   /** The current frame. */

@@ -10,7 +10,7 @@ import { copyScalar, type Scalar } from './scalar.js';
 import { tnumIsConst } from './tnum.js';
 import type { Env } from './env.js';
 import { RegState, RegType } from './regState.js';
-import type { VerifierState } from './state.js';
+import type { LinkedReg, VerifierState } from './state.js';
 
 /** assign_scalar_id_before_mov: give a scalar about to be copied an id (dropping a delta link). */
 export function assignScalarId(env: Env, r: RegState): void {
@@ -43,19 +43,19 @@ export function linkAfterAlu(d: RegState, src: Scalar, op: number, alu64: boolea
 
 /**
  * collect_linked_regs: the live registers and spilled scalars (of every frame) sharing `id`,
- * appended to `list`, at most six in all; one that does not fit loses its id.
+ * appended to `list` (with where they are, for the jump history), at most six in all; one that
+ * does not fit loses its id.
  */
-export function collectLinked(st: VerifierState, id: number, liveOf: (frame: number) => number, list: RegState[]): void {
+export function collectLinked(st: VerifierState, id: number, liveOf: (frame: number) => number, list: RegState[], where: LinkedReg[]): void {
   for (let fi = st.frames.length - 1; fi >= 0; fi--) {
     const f = st.frames[fi]!;
     const live = liveOf(fi);
-    const visit = (r: RegState): void => {
+    const visit = (r: RegState, isReg: boolean, n: number): void => {
       if (r.type !== RegType.SCALAR || r.id !== id) return;
-      if (list.length < 6) list.push(r);
-      else unlink(r);
+      if (list.length < 6) { list.push(r); where.push({ frame: fi, isReg, n }); } else unlink(r);
     };
-    for (let j = 0; j < 10; j++) if ((live >> j) & 1) visit(f.regs[j]!);
-    for (let spi = 0; spi < f.allocatedStack / 8; spi++) if (f.isSpilled(spi)) visit(f.spilled[spi]!);
+    for (let j = 0; j < 10; j++) if ((live >> j) & 1) visit(f.regs[j]!, true, j);
+    for (let spi = 0; spi < f.allocatedStack / 8; spi++) if (f.isSpilled(spi)) visit(f.spilled[spi]!, false, spi);
   }
 }
 

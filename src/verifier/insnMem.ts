@@ -5,15 +5,17 @@
  */
 import {
   BPF_ABS, BPF_ADD, BPF_AND, BPF_ATOMIC, BPF_CMPXCHG, BPF_DW, BPF_FETCH, BPF_IND, BPF_MEM, BPF_MEMSX, BPF_OR,
-  BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE, BPF_W, BPF_XCHG, BPF_XOR, imm64, insnMode, insnSize,
+  BPF_PSEUDO_BTF_ID, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE, BPF_W, BPF_XCHG, BPF_XOR, imm64, insnMode, insnSize,
   sizeBytes, type Insn,
 } from '../isa/index.js';
 import { ERRNO } from '../errno.js';
 import { BPF_PROG_TYPE_CGROUP_SKB, BPF_PROG_TYPE_SCHED_ACT, BPF_PROG_TYPE_SCHED_CLS, BPF_PROG_TYPE_SOCKET_FILTER } from '../uapi.js';
 import { DST_OP, DST_OP_NO_MARK, type Env, SRC_OP, mapAt } from './env.js';
+import { kfuncName } from './kfuncs.js';
 import { fail } from './log.js';
 import { checkMemAccess } from './memory.js';
-import { RegType, copyReg, isPktPtr, markNotInit, markPtr, markRegKnown, markRegUnknown, regTypeName } from './regState.js';
+import { checkResourceLeak } from './refs.js';
+import { RDONLY, RegType, copyReg, isPktPtr, markNotInit, markPtr, markRegKnown, markRegUnknown, regTypeName } from './regState.js';
 import { hiOf, loOf } from './u64.js';
 
 const { EINVAL, EACCES } = ERRNO;
@@ -35,7 +37,9 @@ export function checkStx(env: Env, ins: Insn): void {
   if (insnMode(ins.code) !== BPF_MEM || ins.imm !== 0) fail(EINVAL, 'BPF_STX uses reserved fields');
   const src = env.checkRegArg(ins.src, SRC_OP);
   env.checkRegArg(ins.dst, SRC_OP);
+  env.storeRegno = ins.src;
   checkMemAccess(env, ins.dst, ins.off, sizeBytes(insnSize(ins.code)), true, null, src.clone());
+  env.storeRegno = -1;
 }
 
 /** ST: `*(size *)(dst + off) = imm`. */
@@ -85,6 +89,10 @@ export function checkLdImm64(env: Env, ins: Insn): void {
     dst.frameno = env.insnIdx + ins.imm + 1;
     return;
   }
+  if (ins.src === BPF_PSEUDO_BTF_ID) {
+    if (kfuncName(env.opts, ins.imm) !== undefined) markPtr(dst, RegType.MEM, RDONLY);
+    return;
+  }
   const map = mapAt(env, ins.imm);
   if (ins.src === BPF_PSEUDO_MAP_IDX_VALUE) {
     markPtr(dst, RegType.MAP_VALUE);
@@ -106,8 +114,9 @@ export function checkLdAbs(env: Env, ins: Insn): void {
     fail(EINVAL, 'BPF_LD_[ABS|IND] uses reserved fields');
   }
   const ctx = env.checkRegArg(6, SRC_OP);
-  if (mode === BPF_IND) env.checkRegArg(ins.src, SRC_OP);
+  checkResourceLeak(env, true, 'BPF_LD_[ABS|IND]');
   if (ctx.type !== RegType.CTX) fail(EINVAL, 'at the time of BPF_LD_ABS|IND R6 != pointer to skb');
+  if (mode === BPF_IND) env.checkRegArg(ins.src, SRC_OP);
   for (let r = 1; r <= 5; r++) markNotInit(env.reg(r));
   markRegUnknown(env.checkRegArg(0, DST_OP));
 }

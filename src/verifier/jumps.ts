@@ -14,7 +14,9 @@ import { type Env, SRC_OP, constReg } from './env.js';
 import { collectLinked, sameRegsIn, syncLinked } from './ids.js';
 import { fail } from './log.js';
 import { MAYBE_NULL, RegState, RegType, isPktPtr, isPointer, markRegUnknown } from './regState.js';
-import type { VerifierState } from './state.js';
+import type { LinkedReg, VerifierState } from './state.js';
+import { pushHistory } from './history.js';
+import { markChainPrecision } from './precision.js';
 
 const AT_PKT_END = -1;
 const BEYOND_PKT_END = -2;
@@ -161,16 +163,25 @@ export function checkCondJmp(env: Env, ins: Insn): JumpOutcome {
     if (ins.src !== 0) fail(ERRNO.EINVAL, 'BPF_JMP/JMP32 uses reserved fields');
     src = constReg(ins.imm >> 31, ins.imm);
   }
+  const srcStack = isX && src.type === RegType.STACK;
+  const dstStack = dst.type === RegType.STACK;
+  if (srcStack || dstStack) pushHistory(env, { srcStack, dstStack });
   const jmp32 = insnClass(ins.code) === BPF_JMP32;
   const pred = isBranchTaken(dst, src, op, jmp32);
+  if (pred >= 0) {
+    if (dst.type === RegType.SCALAR) markChainPrecision(env, ins.dst);
+    if (isX && src.type === RegType.SCALAR) markChainPrecision(env, ins.src);
+  }
   if (pred === 1) return { next: idx + ins.off + 1 };
   if (pred === 0) return { next: idx + 1 };
   const st = env.st;
   const live = (fi: number): number => env.liveAt(fi === st.frames.length - 1 ? idx : st.frames[fi + 1]!.callsite);
   const linked: RegState[] = [];
-  if (isX && src.type === RegType.SCALAR && src.id) collectLinked(st, src.id, live, linked);
-  if (dst.type === RegType.SCALAR && dst.id) collectLinked(st, dst.id, live, linked);
+  const where: LinkedReg[] = [];
+  if (isX && src.type === RegType.SCALAR && src.id) collectLinked(st, src.id, live, linked, where);
+  if (dst.type === RegType.SCALAR && dst.id) collectLinked(st, dst.id, live, linked, where);
   const links = linked.length > 1 ? linked : [];
+  if (links.length) pushHistory(env, { linked: where });
   const other = st.clone();
   const otherLinks = sameRegsIn(st, other, links);
   refineScalars(env, ins, other, jmp32);

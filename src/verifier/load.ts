@@ -43,16 +43,21 @@ export function mapInfoOf(map: unknown): MapInfo | undefined {
   const flags = s.flags ?? 0;
   const frozen = map.isFrozen && (flags & BPF_F_RDONLY_PROG) !== 0 && s.type === 2 && s.maxEntries === 1;
   const value = frozen ? map.lookup(new Uint8Array(4)) : undefined;
-  return { ...specInfo(s), ...(value ? { frozenValue: value } : {}) };
+  const lock = map.fields.find((f) => f.kind === 'spin_lock');
+  const timer = map.fields.find((f) => f.kind === 'timer');
+  return {
+    ...specInfo(s), ...(value ? { frozenValue: value } : {}), ...(lock ? { spinLockOff: lock.offset } : {}),
+    ...(timer ? { timerOff: timer.offset } : {}),
+  };
 }
 
-/** Verifies a load spec against a helper table; throws VerifierRejectedError when Linux would refuse it. */
-export function verifyLoad(spec: ProgramLoadSpec, helpers: HelperTable): VerifyResult {
+/** Verifies a load spec against a helper table and the kfuncs on offer (BTF id to name); throws VerifierRejectedError when Linux would refuse it. */
+export function verifyLoad(spec: ProgramLoadSpec, helpers: HelperTable, kfuncs?: ReadonlyMap<number, string>): VerifyResult {
   const maps = (spec.maps ?? []).map(mapInfoOf);
   const opts = {
     progType: spec.type, expectedAttachType: spec.expectedAttachType ?? 0, maps, helpers: helperTableProtos(helpers),
     gpl: licenseIsGplCompatible(spec.license ?? 'GPL'), funcInfo: (spec.btf?.funcInfo.length ?? 0) > 0,
-    ...(spec.btf ? { lineInfo: spec.btf.lineInfo } : {}),
+    ...(spec.btf ? { lineInfo: spec.btf.lineInfo } : {}), ...(kfuncs ? { kfuncs } : {}),
   };
   const result = verifyProgram(spec.insns, { ...opts, logLevel: spec.logLevel ?? 0 });
   if (result.ok) return result;

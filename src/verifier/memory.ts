@@ -12,7 +12,7 @@ import { coerceRegToSize, coerceRegToSizeSx } from './scalar.js';
 import { tnumAdd, tnumConst, tnumIsAligned, tnumIsConst, tnumToString, type Tnum } from './tnum.js';
 import { type Env } from './env.js';
 import { fail } from './log.js';
-import { MAYBE_NULL, RDONLY, RegState, RegType, markPtr, markRegKnown, markRegUnknown, regTypeName } from './regState.js';
+import { MAYBE_NULL, type MapInfo, RDONLY, RegState, RegType, markPtr, markRegKnown, markRegUnknown, regTypeName } from './regState.js';
 import { checkStackBounds, stackRead, stackWrite, type StackValue } from './stack.js';
 
 const BPF_MAX_VAR_OFF = 1 << 29;
@@ -65,6 +65,25 @@ export function checkRegionAccess(env: Env, regno: number, off: number, size: nu
   const hi = toS32(umax + off);
   if (!inside(hi, size, memSize, zeroOk)) {
     fail(EACCES, `${outsideMessage(reg, regno, hi, size, memSize)}\nR${regno} max value is outside of the allowed memory range`);
+  }
+}
+
+/** The special fields of a map value that loads and stores may not touch: offset, size and name. */
+function specialFields(map: MapInfo): [number, number, string][] {
+  const out: [number, number, string][] = [];
+  if (map.spinLockOff !== undefined) out.push([map.spinLockOff, 4, 'bpf_spin_lock']);
+  if (map.timerOff !== undefined) out.push([map.timerOff, 16, 'bpf_timer']);
+  return out;
+}
+
+/** check_map_access: the value's bounds, and no byte of a `bpf_spin_lock` or `bpf_timer` in it. */
+export function checkMapValueAccess(env: Env, regno: number, off: number, size: number, zeroOk: boolean): void {
+  const reg = env.reg(regno);
+  checkRegionAccess(env, regno, off, size, reg.map!.valueSize, zeroOk);
+  const lo = s64(reg.s.sminHi, reg.s.sminLo) + off;
+  const hi = Number(u64(reg.s.umaxHi, reg.s.umaxLo)) + off + size;
+  for (const [at, len, name] of specialFields(reg.map!)) {
+    if (lo < at + len && at < hi) fail(EACCES, `${name} cannot be accessed directly by load/store`);
   }
 }
 
@@ -155,7 +174,7 @@ export function checkMemAccess(
       break;
     case RegType.MAP_VALUE: {
       checkMapAccessType(reg, off, size, write);
-      checkRegionAccess(env, regno, off, size, reg.map!.valueSize, false);
+      checkMapValueAccess(env, regno, off, size, false);
       if (dst) {
         const frozen = reg.map!.frozenValue;
         if (frozen && tnumIsConst(reg.s)) directRead(frozen, off + s64(reg.s.vhi, reg.s.vlo), size, signExt, dst);
@@ -182,12 +201,41 @@ export function checkMemAccess(
       checkPacketAccess(env, regno, off, size, false);
       if (dst) markRegUnknown(dst);
       break;
+    case RegType.SOCKET:
+    case RegType.SOCK_COMMON:
+      if (write) fail(EACCES, `R${regno} cannot write into ${regTypeName(reg.type, reg.flags)}`);
+      checkSockAccess(reg, regno, off, size);
+      if (dst) markRegUnknown(dst);
+      break;
     default:
       fail(EACCES, `R${regno} invalid mem access '${regTypeName(reg.type, reg.flags)}'`);
   }
   if (dst && !write && size < 8 && dst.type === RegType.SCALAR) {
     if (signExt) coerceRegToSizeSx(dst.s, size as 1 | 2 | 4);
     else coerceRegToSize(dst.s, size as 1 | 2 | 4);
+  }
+}
+
+/**
+ * bpf_sock_is_valid_access: `struct bpf_sock` is 80 bytes of u32 fields, read whole or (the
+ * addresses, family, type, protocol, state, ...) in naturally aligned narrower loads; `dst_port`
+ * is a u16 followed by padding. A `struct bpf_sock_common` lacks type, protocol, mark and priority.
+ */
+function sockFieldOk(common: boolean, off: number, size: number): boolean {
+  if (off < 0 || off >= 80 || off % size !== 0) return false;
+  if (common && off >= 8 && off < 24) return false;
+  const narrow = size <= 4 && (size & (size - 1)) === 0;
+  if (off === 48 || off === 49) return narrow;
+  if (off === 50 || off === 51) return false;
+  if ([4, 8, 12, 44, 72, 76].includes(off) || (off >= 24 && off < 44) || (off >= 52 && off < 72)) return narrow;
+  return size === 4;
+}
+
+/** check_sock_access: a load of a field of a socket the program holds. */
+function checkSockAccess(reg: RegState, regno: number, off: number, size: number): void {
+  if (reg.s.sminHi < 0) fail(EACCES, `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+  if (!sockFieldOk(reg.type === RegType.SOCK_COMMON, off, size)) {
+    fail(EACCES, `R${regno} invalid ${regTypeName(reg.type, reg.flags)} access off=${off} size=${size}`);
   }
 }
 

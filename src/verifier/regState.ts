@@ -1,10 +1,12 @@
 /**
  * A register's abstract state, after the kernel's `struct bpf_reg_state`: what kind of value it
- * holds (`type`, with the MAYBE_NULL / RDONLY / RINGBUF flags), the variable part as a `Scalar`
- * (the whole value for a scalar, the variable offset for a pointer), the fixed offset `off`, the
- * `id` shared by copies (null checks and packet range checks propagate through it), the packet
- * `range`, the map a map pointer refers to, the size of a PTR_TO_MEM region, and the stack frame
- * a stack pointer points into.
+ * holds (`type`, with the MAYBE_NULL / RDONLY / RINGBUF / TRUSTED / RCU / UNTRUSTED flags), the
+ * variable part as a `Scalar` (the whole value for a scalar, the variable offset for a pointer),
+ * the fixed offset `off`, the `id` shared by copies (null checks and packet range checks propagate
+ * through it), the reference it holds, the packet `range`, the map a map pointer refers to, the
+ * size of a PTR_TO_MEM region, the stack frame a stack pointer points into, the BTF type of a
+ * PTR_TO_BTF_ID, the state of an iterator kept in a stack slot, and whether precision tracking
+ * decided that its exact value matters (`precise`).
  */
 import { Scalar, copyScalar, markKnown, markUnknown } from './scalar.js';
 import { formatScalar, formatScalarRanges, formatSnum, formatUnum } from './print.js';
@@ -13,7 +15,7 @@ import { tnumIsConst, tnumIsUnknown, tnumToString } from './tnum.js';
 /** Base register types (the kernel's `enum bpf_reg_type`, the ones bpfsim tracks). */
 export const RegType = {
   NOT_INIT: 0, SCALAR: 1, CTX: 2, CONST_MAP: 3, MAP_VALUE: 4, MAP_KEY: 5, STACK: 6,
-  PKT_META: 7, PKT: 8, PKT_END: 9, MEM: 10, FUNC: 11,
+  PKT_META: 7, PKT: 8, PKT_END: 9, MEM: 10, FUNC: 11, SOCKET: 12, SOCK_COMMON: 13, TCP_SOCK: 14, BTF_ID: 15,
 } as const;
 
 /** PTR_MAYBE_NULL: the pointer may be NULL until a null check. */
@@ -22,6 +24,21 @@ export const MAYBE_NULL = 1;
 export const RDONLY = 2;
 /** MEM_RINGBUF: the memory is a ring buffer record. */
 export const RINGBUF = 4;
+/** PTR_TRUSTED: a kernel pointer the program may pass to kfuncs that want trusted arguments. */
+export const TRUSTED = 8;
+/** MEM_RCU: a kernel pointer valid inside an RCU read-side section. */
+export const RCU = 16;
+/** PTR_UNTRUSTED: a kernel pointer only probe-read loads may follow. */
+export const UNTRUSTED = 32;
+
+/** An iterator's state in its stack slot (`enum bpf_iter_state`). */
+export const IterState = { INVALID: 0, ACTIVE: 1, DRAINED: 2 } as const;
+
+/** Names the BTF types a PTR_TO_BTF_ID may point to, for the log (the verifier's view of a target BTF). */
+export interface BtfTypeNamer {
+  /** The type's name (`task_struct`). */
+  typeName(id: number): string;
+}
 
 /** What the verifier knows about a map a pointer refers to. */
 export interface MapInfo {
@@ -41,13 +58,21 @@ export interface MapInfo {
   readonly frozenValue?: Uint8Array;
   /** For a map of maps: what its inner maps are. */
   readonly inner?: MapInfo;
+  /** Offset of the `struct bpf_spin_lock` in the value (from the value's BTF), if it has one. */
+  readonly spinLockOff?: number;
+  /** Offset of the `struct bpf_timer` in the value, if it has one. */
+  readonly timerOff?: number;
 }
 
-const BASE_NAMES = ['?', 'scalar', 'ctx', 'map_ptr', 'map_value', 'map_key', 'fp', 'pkt_meta', 'pkt', 'pkt_end', 'mem', 'func'];
+const BASE_NAMES = [
+  '?', 'scalar', 'ctx', 'map_ptr', 'map_value', 'map_key', 'fp', 'pkt_meta', 'pkt', 'pkt_end', 'mem', 'func', 'sock',
+  'sock_common', 'tcp_sock', 'ptr_',
+];
 
 /** reg_type_str: the log's name of a type with its flags (`map_value_or_null`, `ringbuf_mem`). */
 export function regTypeName(type: number, flags = 0): string {
-  const prefix = (flags & RINGBUF ? 'ringbuf_' : '') + (flags & RDONLY ? 'rdonly_' : '');
+  const prefix = (flags & RDONLY ? 'rdonly_' : '') + (flags & RINGBUF ? 'ringbuf_' : '') + (flags & RCU ? 'rcu_' : '') +
+    (flags & UNTRUSTED ? 'untrusted_' : '') + (flags & TRUSTED ? 'trusted_' : '');
   return prefix + BASE_NAMES[type] + (flags & MAYBE_NULL ? '_or_null' : '');
 }
 
@@ -77,6 +102,14 @@ export class RegState {
   memSize = 0;
   /** PTR_TO_STACK: the frame it points into; PTR_TO_FUNC: the subprogram's first instruction. */
   frameno = 0;
+  /** PTR_TO_BTF_ID: the type id in the target BTF; an iterator slot: the iterator's type. */
+  btfId = 0;
+  /** An iterator slot: ACTIVE or DRAINED (`IterState`). */
+  iterState = 0;
+  /** An iterator slot: how many iterations this path has simulated (infinite-loop detection only). */
+  iterDepth = 0;
+  /** Precision tracking decided that this scalar's exact value matters (for pruning). */
+  precise = false;
 
   /** A copy of this register. */
   clone(): RegState {
@@ -89,13 +122,14 @@ export function copyReg(dst: RegState, src: RegState): RegState {
   dst.type = src.type; dst.flags = src.flags; copyScalar(dst.s, src.s);
   dst.off = src.off; dst.id = src.id; dst.addConst = src.addConst; dst.addConst32 = src.addConst32;
   dst.refObjId = src.refObjId; dst.range = src.range; dst.map = src.map; dst.memSize = src.memSize;
-  dst.frameno = src.frameno;
+  dst.frameno = src.frameno; dst.btfId = src.btfId; dst.iterState = src.iterState; dst.iterDepth = src.iterDepth;
+  dst.precise = src.precise;
   return dst;
 }
 
 function clearPtrFields(r: RegState): void {
   r.flags = 0; r.off = 0; r.id = 0; r.addConst = false; r.addConst32 = false; r.refObjId = 0;
-  r.range = 0; r.map = null; r.memSize = 0; r.frameno = 0;
+  r.range = 0; r.map = null; r.memSize = 0; r.frameno = 0; r.btfId = 0; r.iterState = 0; r.iterDepth = 0;
 }
 
 /** __mark_reg_not_init. */
@@ -103,14 +137,16 @@ export function markNotInit(r: RegState): RegState {
   clearPtrFields(r);
   markUnknown(r.s);
   r.type = RegType.NOT_INIT;
+  r.precise = false;
   return r;
 }
 
-/** __mark_reg_unknown: an unknown scalar. */
+/** __mark_reg_unknown: an unknown scalar (imprecise, as for a privileged program). */
 export function markRegUnknown(r: RegState): RegState {
   clearPtrFields(r);
   markUnknown(r.s);
   r.type = RegType.SCALAR;
+  r.precise = false;
   return r;
 }
 
@@ -147,11 +183,11 @@ export function isNullScalar(r: RegState): boolean {
 }
 
 /** The log's text of a register (print_reg_state), `curFrame` being the frame it is printed in. */
-export function formatReg(r: RegState, curFrame = 0): string {
+export function formatReg(r: RegState, curFrame = 0, btf?: BtfTypeNamer): string {
   if (r.type === RegType.SCALAR) {
-    return formatScalar(r.s, r.addConst ? { id: r.id, addConst: r.off } : { id: r.id });
+    return formatScalar(r.s, r.addConst ? { id: r.id, addConst: r.off, precise: r.precise } : { id: r.id, precise: r.precise });
   }
-  const name = regTypeName(r.type, r.flags);
+  const name = regTypeName(r.type, r.flags) + (r.type === RegType.BTF_ID ? btf?.typeName(r.btfId) ?? '' : '');
   const constOff = tnumIsConst(r.s);
   if (r.type === RegType.STACK) {
     const frame = r.frameno !== curFrame ? `[${r.frameno}]` : '';

@@ -4,6 +4,8 @@
  * check_stack_range_initialized): a spill of a register keeps its whole state, a narrow spill of
  * a scalar keeps it too, other writes mark bytes MISC (or ZERO for zeroes); reads of uninitialised
  * bytes give unknown scalars (CAP_PERFMON allows them), partial reads of a spilled pointer fail.
+ * Spills and fills are recorded in the jump history (precision follows values through the stack),
+ * reads and whole-slot writes in the stack liveness.
  */
 import { ERRNO } from '../errno.js';
 import { tnumToString } from './tnum.js';
@@ -15,6 +17,8 @@ import {
 } from './regState.js';
 import { type FuncState, Slot } from './state.js';
 import { assignScalarId } from './ids.js';
+import { pushStackAccess } from './history.js';
+import { markChainPrecision } from './precision.js';
 
 const MAX_BPF_STACK = 512;
 const BPF_MAX_VAR_OFF = 1 << 29;
@@ -90,10 +94,19 @@ function writeFixed(env: Env, f: FuncState, off: number, size: number, v: StackV
   const value = typeof v === 'number' ? null : v;
   const slot = -off - 1;
   const spi = slot >> 3;
+  if (off % 8 === 0 && size === 8) env.liveness.markWrite(f.frameno, spi);
   env.scratchSlot(f, spi);
   if (value && off % 8 === 0 && value.type === RegType.SCALAR) {
     const fits = regWidth(value.s) <= size * 8;
-    if (fits) assignScalarId(env, value);
+    if (fits) {
+      const src = env.storeRegno >= 0 ? env.reg(env.storeRegno) : null;
+      if (src?.type === RegType.SCALAR) {
+        assignScalarId(env, src);
+        copyReg(value, src);
+      } else {
+        assignScalarId(env, value);
+      }
+    }
     saveRegister(env, f, spi, value, size);
     if (!fits) f.spill(spi).id = 0;
   } else if (typeof v === 'number' && off % 8 === 0) {
@@ -104,15 +117,20 @@ function writeFixed(env: Env, f: FuncState, off: number, size: number, v: StackV
     saveRegister(env, f, spi, value, size);
   } else {
     markNotInit(f.spill(spi));
-    if (f.slotType[spi * 8 + 7] === Slot.SPILL) scrubSlot(f, spi);
-    const type = isZero(v) ? Slot.ZERO : Slot.MISC;
+    if (f.slotType[spi * 8 + 7] === Slot.SPILL || f.slotType[spi * 8 + 7] === Slot.ITER) scrubSlot(f, spi);
+    const zero = isZero(v);
+    if (zero && env.storeRegno >= 0) markChainPrecision(env, env.storeRegno);
+    const type = zero ? Slot.ZERO : Slot.MISC;
     for (let i = 0; i < size; i++) f.slotType[slot - i] = type;
+    return;
   }
+  pushStackAccess(env, f.frameno, spi);
 }
 
 /** check_stack_write_var_off: every byte the write may touch becomes MISC (or stays ZERO for a zero). */
 function writeVar(env: Env, f: FuncState, minOff: number, maxOff: number, v: StackValue): void {
   const zero = isZero(v);
+  let zeroUsed = false;
   for (let i = minOff; i < maxOff; i++) {
     const slot = -i - 1;
     const spi = slot >> 3;
@@ -120,11 +138,13 @@ function writeVar(env: Env, f: FuncState, minOff: number, maxOff: number, v: Sta
     const t = f.slotType[slot]!;
     if (zero && t === Slot.SPILL && f.isSpilled(spi)) {
       const sp = f.spilled[spi]!;
-      if (sp.type === RegType.SCALAR && isNullScalar(sp)) continue;
+      if (sp.type === RegType.SCALAR && isNullScalar(sp)) { zeroUsed = true; continue; }
     }
     if (f.spilled[spi]) markNotInit(f.spilled[spi]!);
+    if (zero && t === Slot.ZERO) zeroUsed = true;
     f.slotType[slot] = zero && t === Slot.ZERO ? Slot.ZERO : Slot.MISC;
   }
+  if (zeroUsed && env.storeRegno >= 0) markChainPrecision(env, env.storeRegno);
 }
 
 /** check_stack_write: `regno` is the stack pointer, `off` the instruction's offset plus its fixed offset. */
@@ -156,6 +176,7 @@ function readFixed(env: Env, f: FuncState, off: number, size: number, dst: RegSt
   const slot = -off - 1;
   const spi = slot >> 3;
   env.scratchSlot(f, spi);
+  env.liveness.markRead(f.frameno, spi);
   if (f.isSpilled(spi)) {
     const sp = f.spilled[spi] ?? markNotInit(new RegState());
     let spillSize = 1;
@@ -175,12 +196,18 @@ function readFixed(env: Env, f: FuncState, off: number, size: number, dst: RegSt
           if (t === Slot.SPILL) spills++;
           else if (t === Slot.ZERO) zeros++;
         }
-        if ((spills === size && isNullScalar(sp)) || zeros === size) markRegKnown(dst, 0, 0);
-        else markRegUnknown(dst);
+        if (spills === size && isNullScalar(sp)) markRegKnown(dst, 0, 0);
+        else {
+          if (zeros === size) markRegKnown(dst, 0, 0);
+          else markRegUnknown(dst);
+          return;
+        }
       }
+      pushStackAccess(env, f.frameno, spi);
       return;
     }
     if (dst) copyReg(dst, sp);
+    pushStackAccess(env, f.frameno, spi);
     return;
   }
   if (dst) readBytes(env, f, off, off + size, dst);
@@ -206,7 +233,7 @@ export function stackRead(env: Env, regno: number, off: number, size: number, ds
  * bounds; a helper that writes (`write`) turns the bytes into MISC and spilled registers unknown.
  * Privileged programs may pass uninitialised stack.
  */
-export function stackRangeInitialized(env: Env, regno: number, off: number, size: number, zeroOk: boolean, write: boolean): void {
+export function stackRangeInitialized(env: Env, regno: number, off: number, size: number, zeroOk: boolean, write: boolean, raw = false): void {
   if (size === 0 && !zeroOk) fail(ERRNO.EACCES, 'invalid zero-sized read');
   checkStackBounds(env, regno, off, size, write);
   const ptr = env.reg(regno);
@@ -218,6 +245,8 @@ export function stackRangeInitialized(env: Env, regno: number, off: number, size
     const slot = -i - 1;
     const spi = slot >> 3;
     env.scratchSlot(f, spi);
+    if (raw) continue;
+    env.liveness.markRead(f.frameno, spi);
     if (!write) continue;
     const t = f.slotType[slot]!;
     if (t === Slot.SPILL && f.isSpilled(spi)) {

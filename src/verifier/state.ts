@@ -1,18 +1,22 @@
 /**
  * The verifier's state of one path, after the kernel's `bpf_func_state` and `bpf_verifier_state`:
- * one frame per active call (registers, stack slots), and the references the path holds. The
- * stack is kept byte by byte (`slotType`, indexed by `k` for the byte at `fp - 1 - k`), with the
- * spilled register of each 8-byte slot, exactly the kernel's model: a spill marks its bytes
- * STACK_SPILL and keeps the register, other writes mark bytes STACK_MISC or STACK_ZERO.
+ * one frame per active call (registers, stack slots), the references and locks the path holds,
+ * and what pruning and precision tracking need: the checkpoint this path continues from
+ * (`parent`), how many paths from a checkpoint are still being explored (`branches`), where the
+ * segment since the last checkpoint started and ended, and its jump history (every jump taken and
+ * every spill or fill, for backtracking). The stack is kept byte by byte (`slotType`, indexed by
+ * `k` for the byte at `fp - 1 - k`), with the spilled register of each 8-byte slot, exactly the
+ * kernel's model: a spill marks its bytes STACK_SPILL and keeps the register, other writes mark
+ * bytes STACK_MISC or STACK_ZERO; an iterator's slots are STACK_ITER.
  */
 import { MAX_BPF_STACK } from '../isa/index.js';
-import { RegState, RegType, copyReg, formatReg, markNotInit, markPtr } from './regState.js';
+import { RegState, RegType, formatReg, markPtr } from './regState.js';
 
 /** Stack byte kinds (the kernel's `enum bpf_stack_slot_type`). */
-export const Slot = { INVALID: 0, SPILL: 1, MISC: 2, ZERO: 3 } as const;
+export const Slot = { INVALID: 0, SPILL: 1, MISC: 2, ZERO: 3, ITER: 4 } as const;
 
 /** The log's character for each slot kind. */
-const SLOT_CHARS = '?rm0';
+const SLOT_CHARS = '?rm0i';
 
 /** Registers r0..r10. */
 export const NREGS = 11;
@@ -33,6 +37,14 @@ export class FuncState {
   readonly callsite: number;
   /** Index of the subprogram this frame runs. */
   readonly subprog: number;
+  /** Callback iterations simulated from this frame's current callback-calling helper (callback_depth). */
+  callbackDepth = 0;
+  /** This frame runs a callback (bpf_loop, for_each_map_elem): its exit returns to the calling helper. */
+  inCallbackFn = false;
+  /** This frame runs a timer callback, verified apart from the program that arms it. */
+  inAsyncCallbackFn = false;
+  /** The values a callback may return (`callback_ret_range`). */
+  callbackRet: readonly [number, number] = [0, 1];
 
   constructor(frameno: number, callsite: number, subprog: number, fresh = true) {
     this.frameno = frameno;
@@ -57,6 +69,10 @@ export class FuncState {
       if (s) f.spilled[i] = s.clone();
     }
     f.allocatedStack = this.allocatedStack;
+    f.callbackDepth = this.callbackDepth;
+    f.inCallbackFn = this.inCallbackFn;
+    f.inAsyncCallbackFn = this.inAsyncCallbackFn;
+    f.callbackRet = this.callbackRet;
     return f;
   }
 
@@ -75,6 +91,11 @@ export class FuncState {
     return this.slotType[spi * 8 + 7] === Slot.SPILL;
   }
 
+  /** is_spilled_scalar_reg: slot `spi` holds a spilled scalar. */
+  isSpilledScalar(spi: number): boolean {
+    return this.slotType[spi * 8 + 7] === Slot.SPILL && this.spilled[spi]?.type === RegType.SCALAR;
+  }
+
   /** grow_stack_state: the path now uses `bytes` of stack (rounded up to 8). */
   grow(bytes: number): void {
     const n = Math.ceil(bytes / 8) * 8;
@@ -82,18 +103,80 @@ export class FuncState {
   }
 }
 
-/** A reference the path holds (a ring buffer record): its id and where it was acquired. */
+/** What a reference is: an acquired object (socket, ring buffer record, iterator) or a held spin lock. */
+export const RefType = { PTR: 0, LOCK: 1 } as const;
+
+/** A reference the path holds: its id, where it was acquired, and for a lock which one. */
 export interface RefState {
   readonly id: number;
   readonly insn: number;
+  readonly type: number;
+  /** A spin lock's identity: the map and the value's id (`active_lock_ptr`). */
+  readonly lock?: object | null;
 }
 
-/** The whole state of one path: its frames (the last is the current one) and references. */
+/** One entry of a path's jump history (`bpf_jmp_history_entry`), for backtracking. */
+export interface HistEntry {
+  /** The instruction. */
+  readonly idx: number;
+  /** The instruction executed before it. */
+  readonly prev: number;
+  /** A spill or fill of stack slot `spi` of frame `stackFrame` (-1: none). */
+  readonly stackSpi: number;
+  /** The frame of that stack slot. */
+  readonly stackFrame: number;
+  /** A comparison's source register was a stack pointer. */
+  readonly srcStack: boolean;
+  /** A comparison's destination register was a stack pointer. */
+  readonly dstStack: boolean;
+  /** Scalars linked by id at a comparison (their ranges were synced there). */
+  readonly linked: readonly LinkedReg[] | null;
+}
+
+/** A register or spilled slot linked to others by a scalar id, as the history keeps it. */
+export interface LinkedReg {
+  readonly frame: number;
+  readonly isReg: boolean;
+  /** Register number, or stack slot index. */
+  readonly n: number;
+}
+
+/** The whole state of one path: its frames (the last is the current one), references, locks and history. */
 export class VerifierState {
   /** Active frames, caller first. */
   readonly frames: FuncState[];
-  /** References acquired and not yet released. */
+  /** References acquired and not yet released (locks included). */
   refs: RefState[];
+  /** bpf_spin_lock regions entered and not left. */
+  activeLocks = 0;
+  /** The id of the held lock's reference. */
+  activeLockId = 0;
+  /** The held lock's identity. */
+  activeLockPtr: object | null = null;
+  /** bpf_rcu_read_lock nesting. */
+  activeRcuLock = 0;
+  /** The checkpoint this path continues from. */
+  parent: VerifierState | null = null;
+  /** Paths from this state still being explored (a checkpoint: its children; the current path: 1). */
+  branches = 1;
+  /** The instruction this state is at. */
+  insnIdx = 0;
+  /** First instruction of the segment since `parent`. */
+  firstInsnIdx = 0;
+  /** The instruction before `insnIdx` on this path. */
+  lastInsnIdx = -1;
+  /** Jumps, spills and fills since `parent`. */
+  history: HistEntry[] = [];
+  /** may_goto iterations simulated. */
+  mayGotoDepth = 0;
+  /** Callback iterations simulated. */
+  callbackUnrollDepth = 0;
+  /** Checkpoints on the path from the start to this state. */
+  dfsDepth = 0;
+  /** A back-edge state: the checkpoint it was found equal to. */
+  equalState: VerifierState | null = null;
+  /** Dead registers and stack slots were cleared (clean_verifier_state). */
+  cleaned = false;
 
   constructor(frames: FuncState[], refs: RefState[] = []) {
     this.frames = frames;
@@ -105,9 +188,32 @@ export class VerifierState {
     return this.frames[this.frames.length - 1]!;
   }
 
-  /** A deep copy. */
+  /** The index of the current frame (curframe). */
+  get curframe(): number {
+    return this.frames.length - 1;
+  }
+
+  /** A deep copy (copy_verifier_state). */
   clone(): VerifierState {
-    return new VerifierState(this.frames.map((f) => f.clone()), [...this.refs]);
+    const s = new VerifierState(this.frames.map((f) => f.clone()), [...this.refs]);
+    s.activeLocks = this.activeLocks; s.activeLockId = this.activeLockId; s.activeLockPtr = this.activeLockPtr;
+    s.activeRcuLock = this.activeRcuLock; s.parent = this.parent; s.branches = this.branches; s.insnIdx = this.insnIdx;
+    s.firstInsnIdx = this.firstInsnIdx; s.lastInsnIdx = this.lastInsnIdx; s.history = this.history.slice();
+    s.mayGotoDepth = this.mayGotoDepth; s.callbackUnrollDepth = this.callbackUnrollDepth; s.dfsDepth = this.dfsDepth;
+    s.equalState = this.equalState; s.cleaned = this.cleaned;
+    return s;
+  }
+
+  /** The instruction frame `fi` is at: the current one, or the call it waits on (frame_insn_idx). */
+  frameInsn(fi: number): number {
+    return fi === this.frames.length - 1 ? this.insnIdx : this.frames[fi + 1]!.callsite;
+  }
+
+  /** Whether two states are in the same call chain (same_callsites). */
+  sameCallsites(o: VerifierState): boolean {
+    if (o.frames.length !== this.frames.length) return false;
+    for (let i = 0; i < this.frames.length; i++) if (o.frames[i]!.callsite !== this.frames[i]!.callsite) return false;
+    return true;
   }
 
   /** Every register of every frame, spilled ones included (bpf_for_each_reg_in_vstate). */
@@ -126,20 +232,15 @@ export function initialState(): VerifierState {
   return new VerifierState([f]);
 }
 
-/** Resets a register to NOT_INIT (a helper call's clobber). */
-export function clobber(f: FuncState, regno: number): void {
-  markNotInit(f.regs[regno]!);
-}
-
-/** Copies `src` into register `regno` of frame `f`. */
-export function setReg(f: FuncState, regno: number, src: RegState): RegState {
-  return copyReg(f.regs[regno]!, src);
-}
-
 /** The log's stack part of a frame: ` fp-8=mmmmmmmm fp-16=ctx()`, slots in use only. */
 export function formatStack(f: FuncState): string {
   let out = '';
   for (let spi = 0; spi < f.allocatedStack / 8; spi++) {
+    if (f.slotType[spi * 8 + 7] === Slot.ITER) {
+      const it = f.spilled[spi]!;
+      out += ` fp${-(spi + 1) * 8}=iter_num(ref_id=${it.refObjId},state=${it.iterState === 1 ? 'active' : 'drained'},depth=${it.iterDepth})`;
+      continue;
+    }
     let types = '';
     let valid = false;
     for (let j = 0; j < 8; j++) {

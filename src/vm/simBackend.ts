@@ -130,7 +130,7 @@ export class SimBackend implements Backend {
 
   loadProgram(spec: ProgramLoadSpec): LoadResult {
     checkHelperCalls(this.machine.helpers, spec.insns, spec.type, spec.license);
-    const verdict = this.verify ? verifyLoad(spec, this.machine.helpers) : undefined;
+    const verdict = this.verify ? verifyLoad(spec, this.machine.helpers, kfuncNames(this.machine)) : undefined;
     const { insns, maps } = resolveMapRefs(spec);
     const layout = ctxLayout(spec.type, spec.expectedAttachType ?? 0);
     const program = this.machine.loadProgram({
@@ -163,6 +163,11 @@ export class SimBackend implements Backend {
  * Rewrites LD_IMM64 map references (src 5/6: indexes into `spec.maps`) into what programs hold:
  * the map's address, or the address of its first value plus the offset (arrays only, as on Linux).
  */
+/** The machine's kfuncs by BTF id, as the verifier names them. */
+function kfuncNames(m: Machine): ReadonlyMap<number, string> {
+  return new Map([...m.kfuncs].map(([id, k]) => [id, k.name]));
+}
+
 function resolveMapRefs(spec: ProgramLoadSpec): { insns: Insn[]; maps: BpfMap[] } {
   const out = [...spec.insns];
   const fdArray = spec.maps ?? [];

@@ -18,7 +18,7 @@ describe.skipIf(!available.ok)('the interpreter and the JIT against the kernel o
     const backends: DiffBackends = {
       kernel,
       sims: ['interp', 'jit'].map((engine) => ({
-        engine, backend: new SimBackend({ machine: createMachine({ cpus: kernel.ncpus }), engine, checked: true, verify: false }),
+        engine, backend: new SimBackend({ machine: createMachine({ cpus: kernel.ncpus }), engine, checked: true }),
       })),
     };
     const tally = newTally();

@@ -41,4 +41,5 @@ export const VERDICTS: Readonly<Record<string, Readonly<Record<string, Verdict>>
   'tc_counter.o': { tc_count: ok(38), tc_mark: ok(7), tcx_len_filter: ok(8) },
   'xdp_firewall.o': { xdp_firewall: ok(58) },
   'xdp_parser.o': { xdp_parser: ok(236) },
+  'xdp_lb.o': { xdp_lb: ok(82635) },
 };

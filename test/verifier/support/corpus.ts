@@ -1,5 +1,5 @@
 /**
- * Reads test/verifier/corpus.txt: cases of `=== rule: what`, `expect: accept` or
+ * Reads test/verifier/corpus.txt (and calls.txt): cases of `=== rule: what`, `expect: accept` or
  * `expect: reject ERRNO message`, an optional `type: T`, then the program's assembly.
  */
 import { readFileSync } from 'node:fs';
@@ -16,8 +16,8 @@ export interface CorpusCase {
   readonly insns: Insn[];
 }
 
-/** Every case of the corpus file. */
-export function readCorpus(path: string): CorpusCase[] {
+/** Every case of the corpus file; `call kfunc:NAME` becomes a call of the kfunc with BTF id `kfuncId(NAME)`. */
+export function readCorpus(path: string, kfuncId: (name: string) => number = () => 0): CorpusCase[] {
   const text = readFileSync(path, 'utf8');
   return text.split(/^=== /m).slice(1).map((block) => {
     const [head, ...rest] = block.split('\n');
@@ -32,7 +32,7 @@ export function readCorpus(path: string): CorpusCase[] {
     const m = /^reject (\d+) (.*)$/.exec(expect);
     return {
       name: head!.trim(), type: progTypeByName(type)!, ok: expect === 'accept', errno: m ? Number(m[1]) : 0, message: m ? m[2]! : '',
-      insns: assemble(body.join('\n')).insns,
+      insns: assemble(body.join('\n').replace(/kfunc:(\w+)/g, (_, n: string) => `kfunc ${kfuncId(n)}`)).insns,
     };
   });
 }

@@ -6,8 +6,11 @@
  * form, fixed and variable offsets), map lookups with and without null checks and value accesses
  * in and out of bounds, stack stores and loads (sizes, alignment, range, spills and fills of
  * pointers), uninitialised registers, helpers with wrong argument types, pointer arithmetic on
- * every pointer type, 32- and 64-bit bounds from branches on every condition, context fields; now
- * and then a structural fault (unreachable code, a bad opcode, a division by zero, ...).
+ * every pointer type, 32- and 64-bit bounds from branches on every condition, context fields,
+ * bounded loops (and may_goto and endless ones), bpf_loop and bpf_for_each_map_elem callbacks,
+ * ring buffer records and sockets released on some paths or all; now and then a structural fault
+ * (unreachable code, a bad opcode, a division by zero, ...). Programs with callbacks load with BTF
+ * func_info.
  */
 import fc from 'fast-check';
 import { assemble, insn, type Insn } from '../../../src/isa/index.js';
@@ -32,6 +35,8 @@ type Rnd = () => number;
 
 class Gen {
   readonly lines: string[] = [];
+  /** Callback functions, placed after the main program. */
+  readonly tail: string[] = [];
   usesOut = false;
   private label = 0;
   constructor(readonly rnd: Rnd) {}
@@ -233,9 +238,98 @@ function ctxField(g: Gen): void {
   if (g.chance(0.2)) g.emit('r1 = r6', `r1 += ${g.pick([4, 8])}`, 'r0 = *(u32 *)(r1 +0)');
 }
 
+/** A bounded loop: counting down from a masked unknown, up to a constant, under may_goto, or never ending. */
+function loop(g: Gen): void {
+  const top = g.fresh();
+  const done = g.fresh();
+  const body = (precise: boolean): void => {
+    if (precise && g.chance(0.5)) g.emit('r2 = r10', 'r2 += -32', 'r3 = r1', `r3 &= ${g.pick([31, 15, 63])}`, 'r2 += r3', g.chance(0.7) ? 'r0 = *(u8 *)(r2 +0)' : '*(u8 *)(r2 +0) = r1');
+    else if (g.chance(0.5)) g.emit('r0 = *(u64 *)(r10 -8)');
+  };
+  switch (g.int(5)) {
+    case 0:
+      g.emit('r1 = r9', `r1 &= ${g.pick([7, 15, 63, 255])}`, `${top}:`, `if r1 == 0 goto ${done}`);
+      body(true);
+      g.emit(g.chance(0.95) ? 'r1 -= 1' : 'r1 -= 0', `goto ${top}`, `${done}:`);
+      break;
+    case 1:
+      g.emit('r1 = 0', `${top}:`, 'r1 += 1');
+      body(true);
+      g.emit(`if r1 ${g.pick(['<', '!=', '<='])} ${g.pick([4, 16, 100, 1000])} goto ${top}`);
+      break;
+    case 2:
+      g.emit('r1 = 0', `${top}:`, `may_goto ${done}`, 'r1 += 1');
+      body(false);
+      g.emit(`goto ${top}`, `${done}:`);
+      break;
+    case 3:
+      g.emit('r1 = r9', `${top}:`, `if r1 ${g.pick(['s>', '>'])} ${g.pick([5, 100])} goto ${done}`);
+      body(false);
+      g.emit(g.pick(['r1 += 1', 'r1 += 0']), `goto ${top}`, `${done}:`);
+      break;
+    default:
+      g.emit('r1 = r9', 'r1 &= 3', 'r2 = 0', `${top}:`, 'r2 += r1', `if r2 ${g.pick(['<', '<='])} ${g.pick([10, 40])} goto ${top}`, 'r0 = r2');
+  }
+}
+
+/** bpf_loop or bpf_for_each_map_elem with a callback that reads and writes its context and arguments. */
+function callback(g: Gen): void {
+  const cb = `cb${g.fresh()}`;
+  const each = g.chance(0.4);
+  const ctx = g.chance(0.8);
+  g.emit('r1 = 0', '*(u64 *)(r10 -64) = r1');
+  if (each) g.emit(`r1 = map[idx:${g.chance(0.6) ? 0 : g.pick([1, 2])}]`);
+  else g.emit(g.pick(['r1 = 4', 'r1 = 1', 'r1 = 100', 'r1 = r9']));
+  if (!each && g.chance(0.2)) g.emit(`r1 &= ${g.pick([7, 3])}`, 'r1 += 1');
+  else if (!each) g.emit('r1 &= 127');
+  g.emit(g.chance(0.95) ? `r2 = subprog[${cb}]` : g.pick(['r2 = 0', 'r2 = r10']), ctx ? 'r3 = r10' : 'r3 = 0');
+  if (ctx) g.emit(`r3 += ${g.chance(0.9) ? -64 : g.pick([-60, -72])}`);
+  g.emit('r4 = 0', `call ${each ? 'bpf_for_each_map_elem' : 'bpf_loop'}`);
+  if (ctx && !each && g.chance(0.5)) {
+    g.emit('r1 = *(u64 *)(r10 -64)', g.pick(['r1 &= 15', 'r1 &= 7', 'r1 += 0']), 'r2 = r10', 'r2 += -16', 'r2 += r1', 'r0 = *(u8 *)(r2 +0)');
+  }
+  const ctxReg = each ? 'r4' : 'r2';
+  const t = g.tail;
+  t.push(`${cb}:`);
+  if (ctx || g.chance(0.2)) {
+    switch (g.int(4)) {
+      case 0: t.push(`r5 = *(u64 *)(${ctxReg} +0)`, 'r5 += 1', `*(u64 *)(${ctxReg} +0) = r5`); break;
+      case 1: t.push(`*(u64 *)(${ctxReg} ${at(g.pick([0, 0, 8, -8]))}) = ${each ? 'r5' : 'r1'}`); break;
+      case 2: t.push(`r5 = *(u64 *)(${ctxReg} +0)`, 'r5 += 8', `*(u64 *)(${ctxReg} +0) = r5`); break;
+      default: t.push(`r0 = *(u32 *)(${ctxReg} +${g.pick([0, 4, 8])})`);
+    }
+  }
+  if (each && g.chance(0.7)) {
+    const [ty, sz] = size(g);
+    const off = g.chance(0.8) ? g.int(8 - sz + 1) : g.pick([8, 16, 12]);
+    t.push(g.chance(0.5) ? `r0 = *(${ty} *)(r3 +${off})` : `*(${ty} *)(r3 +${off}) = r1`, g.pick(['r0 = *(u32 *)(r2 +0)', 'r0 = 0', 'r0 = *(u32 *)(r2 +4)']));
+  }
+  if (!each && g.chance(0.3)) t.push('r0 = r1', g.pick(['r0 &= 1', 'r0 &= 3', 'r0 = *(u8 *)(r1 +0)']));
+  t.push(g.chance(0.85) ? `r0 = ${g.pick([0, 1, 1, 0, 2])}` : g.pick(['r0 = r1', 'r0 = r10']), 'exit');
+}
+
+/** Acquired references: a ring buffer record or a socket, released on every path, some paths, or none. */
+function refs(g: Gen): void {
+  const skip = g.fresh();
+  const sock = g.chance(0.5);
+  if (sock) {
+    g.emit('r1 = 0', '*(u64 *)(r10 -48) = r1', '*(u64 *)(r10 -40) = r1', 'r1 = r6', 'r2 = r10', 'r2 += -48', `r3 = ${g.pick([12, 12, 36, 8])}`,
+      `r4 = ${g.pick([-1, -1, 0])}`, 'r5 = 0', `call ${g.pick(['bpf_sk_lookup_tcp', 'bpf_sk_lookup_udp', 'bpf_skc_lookup_tcp'])}`);
+  } else {
+    g.emit('r1 = map[idx:2]', `r2 = ${g.pick([8, 16])}`, 'r3 = 0', 'call bpf_ringbuf_reserve');
+  }
+  if (g.chance(0.9)) g.emit(`if r0 == 0 goto ${skip}`);
+  if (!sock && g.chance(0.5)) g.emit(`*(u64 *)(r0 +${g.pick([0, 8, 16])}) = r9`);
+  if (g.chance(0.3)) g.emit('r1 = r0', `if r9 > ${g.pick([5, 100])} goto ${skip}`);
+  const release = sock ? 'bpf_sk_release' : g.pick(['bpf_ringbuf_submit', 'bpf_ringbuf_discard']);
+  if (g.chance(0.9)) g.emit('r1 = r0', 'r2 = 0', `call ${release}`);
+  if (g.chance(0.1)) g.emit(sock ? 'r0 = *(u32 *)(r1 +4)' : 'r2 = 0', g.pick([`call ${release}`, 'r0 = 0']));
+  g.emit(`${skip}:`);
+}
+
 const SNIPPETS = [
   pktAccess, pktAccess, pktAccess, varPkt, varPkt, mapLookup, mapLookup, mapLookup, stack, stack, spillFill, spillFill,
-  uninit, helperArgs, helperArgs, ptrArith, bounds, bounds, bounds, ctxField,
+  uninit, helperArgs, helperArgs, ptrArith, bounds, bounds, bounds, ctxField, loop, loop, callback, callback, refs, refs,
 ];
 
 /** Breaks the program's structure in one of the ways the kernel checks before verifying. */
@@ -262,6 +356,7 @@ export function genVerifierProgram(seed: number): GenVerifierProgram {
   for (let n = 1 + g.int(2); n > 0; n--) g.pick(SNIPPETS)(g);
   g.emit(g.chance(0.97) ? 'r0 = 2' : 'r0 = r9', 'exit');
   if (g.usesOut) g.emit('out:', 'r0 = 1', 'exit');
+  g.emit(...g.tail);
   const source = g.lines.join('\n');
   let { insns } = assemble(source);
   if (g.chance(0.04)) insns = structural(g, insns);

@@ -4,7 +4,9 @@
  * reason there). A campaign tallies both-accept, both-reject, kernel-only accepts (bpfsim too
  * strict) and bpfsim-only accepts (unsound), and groups disagreements by the kernel's message.
  */
-import { encodeInsns, type Insn } from '../../../src/isa/index.js';
+import { BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, LD_IMM64, encodeInsns, type Insn } from '../../../src/isa/index.js';
+import { ERRNO } from '../../../src/errno.js';
+import { funcInfoBtf } from '../../helpers/support/xdp.js';
 import { KernelMap, nativeBpf } from '../../../src/kernel/index.js';
 import { verifyProgram, type MapInfo } from '../../../src/verifier/index.js';
 import { BPF_PROG_TYPE_XDP } from '../../../src/uapi.js';
@@ -19,12 +21,19 @@ export interface Verdict {
 }
 
 const INSN_LINE = /^\d+: \([0-9a-f]{2}\) /;
+/** A reason the kernel prints on the instruction's own line (no newline after a jump). */
+const JOINED_REASON = / (infinite loop detected at insn \d+)$/;
 
 /** The reason a kernel log gives: the lines after the last instruction line, statistics removed. */
 export function kernelReason(log: string): string {
   const lines = log.split('\n').filter((l) => l.trim() && !/^processed \d+ insns/.test(l));
   let last = -1;
-  lines.forEach((l, i) => { if (INSN_LINE.test(l)) last = i; });
+  lines.forEach((l, i) => {
+    if (!INSN_LINE.test(l)) return;
+    last = i;
+    const joined = JOINED_REASON.exec(l);
+    if (joined) lines.splice(i + 1, 0, joined[1]!);
+  });
   return lines.slice(last + 1).filter((l) => !/^(func#|Live regs|\s+\d+: )/.test(l)).map((l) => l.replace(/processed \d+ insns \(limit.*$/, '')).join('\n');
 }
 
@@ -36,15 +45,31 @@ export class KernelVerdicts {
   private readonly maps = GEN_MAPS.map((m) => KernelMap.create(m));
   private readonly bpf = nativeBpf();
 
-  /** The kernel's verdict on `insns` as an XDP program. */
+  /**
+   * The kernel's verdict on `insns` as an XDP program (with BTF func_info when it has subprograms).
+   * A log that outgrows its buffer fails the load with ENOSPC, keeping the log's end (with the
+   * reason); the verdict then comes from a load without a log.
+   */
   verdict(insns: readonly Insn[]): Verdict {
-    const r = this.bpf.progLoad({
-      prog_type: BPF_PROG_TYPE_XDP, insns: encodeInsns(insns), license: 'GPL', log_level: 1, log_size: 1 << 20,
-      fd_array: this.maps.map((m) => m.fd.raw),
-    });
-    if (r.fd >= 0) this.bpf.close(r.fd);
+    const btf = hasSubprogs(insns) ? funcInfoBtf(insns) : undefined;
+    const btfFd = btf ? this.bpf.btfLoad(btf.raw).fd : -1;
+    const load = (logLevel: number): { errno: number; log: string } => {
+      const r = this.bpf.progLoad({
+        prog_type: BPF_PROG_TYPE_XDP, insns: encodeInsns(insns), license: 'GPL', log_level: logLevel, log_size: logLevel ? 1 << 20 : 0,
+        fd_array: this.maps.map((m) => m.fd.raw),
+        ...(btf && btfFd >= 0 ? {
+          prog_btf_fd: btfFd, func_info: new Uint8Array(new Uint32Array(btf.funcInfo.flatMap((f) => [f.insn, f.typeId])).buffer),
+          func_info_rec_size: 8,
+        } : {}),
+      });
+      if (r.fd >= 0) this.bpf.close(r.fd);
+      return r;
+    };
+    const logged = load(1);
+    const r = logged.errno === ERRNO.ENOSPC ? load(0) : logged;
+    if (btfFd >= 0) this.bpf.close(btfFd);
     if (r.errno === 0) return { ok: true, errno: 0, message: '' };
-    return { ok: false, errno: r.errno, message: kernelReason(r.log).split('\n')[0] ?? '' };
+    return { ok: false, errno: r.errno, message: kernelReason(logged.log).split('\n')[0] ?? '' };
   }
 
   /** Releases the maps. */
@@ -53,9 +78,14 @@ export class KernelVerdicts {
   }
 }
 
+/** Whether a program calls or refers to a BPF function (the kernel then needs BTF func_info). */
+export function hasSubprogs(insns: readonly Insn[]): boolean {
+  return insns.some((i) => (i.code === 0x85 && i.src === BPF_PSEUDO_CALL) || (i.code === LD_IMM64 && i.src === BPF_PSEUDO_FUNC));
+}
+
 /** bpfsim's verdict on `insns` as an XDP program. */
 export function simVerdict(insns: readonly Insn[]): Verdict {
-  const r = verifyProgram(insns, { progType: BPF_PROG_TYPE_XDP, maps: GEN_MAP_INFOS });
+  const r = verifyProgram(insns, { progType: BPF_PROG_TYPE_XDP, maps: GEN_MAP_INFOS, funcInfo: hasSubprogs(insns) });
   return r.ok ? { ok: true, errno: 0, message: '' } : { ok: false, errno: r.errno, message: r.errors[0]!.message.split('\n')[0]! };
 }
 
