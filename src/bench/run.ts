@@ -74,7 +74,7 @@ function time(program: BackendProgram, data: Uint8Array, minMs: number): { ns: n
  * The program as XDP bytecode: its maps referred to by their index in `p.maps` (LD_IMM64 src 5,
  * which every backend resolves against the maps a load passes).
  */
-function benchInsns(p: BenchProgram): Insn[] {
+export function benchInsns(p: BenchProgram): Insn[] {
   const { insns, mapRefs } = assemble(XDP_PROLOGUE + p.body);
   for (const ref of mapRefs) {
     const idx = (p.maps ?? []).findIndex((m) => m.name === ref.name);
@@ -107,16 +107,15 @@ export function benchEngines(): string[] {
 
 /**
  * Runs the benchmark set as XDP test runs on each engine — the simulated engines and, when bpf()
- * is available, the kernel's own JIT — and returns the table rows. The simulated backends load
- * without bpfsim's verifier: the kernel column verifies the same bytecode, and bpfsim's verifier
- * does not converge yet on the may_goto loops of alu_loop and checksum (issue 8).
+ * is available, the kernel's own JIT — and returns the table rows. Every backend verifies the
+ * programs first, except the checked-mode ones, which measure how unverified code runs.
  */
 export function runBench(opts: BenchOptions = {}): BenchRow[] {
   const engines = opts.engines ?? benchEngines();
   const minMs = opts.minTimeMs ?? 400;
   const backends = new Map<string, Backend>(engines.map((e) => [e, e === 'kernel'
     ? new KernelBackend()
-    : new SimBackend({ machine: createMachine({ cpus: 1 }), engine: e, verify: false })]));
+    : new SimBackend({ machine: createMachine({ cpus: 1 }), engine: e })]));
   const simulated = engines.filter((e) => e !== 'kernel');
   const checkedBackends = new Map<string, Backend>((opts.checked ?? true ? simulated : []).map((e) => [e,
     new SimBackend({ machine: createMachine({ cpus: 1 }), engine: e, checked: true, verify: false })]));

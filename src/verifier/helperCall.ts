@@ -11,7 +11,7 @@ import { ERRNO } from '../errno.js';
 import { ForEachCallback, LoopCallback, TimerCallback, pushCallbackCall } from './callbacks.js';
 import type { Env } from './env.js';
 import { type CallMeta, checkArg, newMeta } from './helperArgs.js';
-import { mapFuncCompatible } from './helperProtos.js';
+import { mapFuncIncompatibility } from './helperProtos.js';
 import { fail } from './log.js';
 import { markChainPrecision } from './precision.js';
 import { acquireReference, checkResourceLeak, releaseReference } from './refs.js';
@@ -95,12 +95,9 @@ export function helperCall(env: Env, ins: Insn, walker: Walker): number {
   const id = ins.imm;
   const name = helperName(id);
   if (name === undefined || id <= 0) fail(EINVAL, `invalid func unknown#${id}`);
-  const known = env.helpers.proto(id);
-  if (!known && !env.helpers.allowed(id, env.opts.progType)) {
-    fail(EINVAL, `program of this type cannot use helper ${name}#${id} (or bpfsim has no prototype for it yet)`);
-  }
   if (!env.helpers.allowed(id, env.opts.progType)) fail(EINVAL, `program of this type cannot use helper ${name}#${id}`);
-  const proto = known!;
+  const proto = env.helpers.proto(id);
+  if (!proto) fail(EINVAL, `bpfsim has no prototype for helper ${name}#${id} yet, so it cannot verify calls to it (bpfsim features --missing lists such helpers)`);
   if (proto.gplOnly && env.opts.gpl === false) fail(EINVAL, 'cannot call GPL-restricted function from non-GPL compatible program');
   const meta = newMeta();
   for (let a = 0; a < proto.args.length; a++) checkArg(env, id, proto, a, meta);
@@ -138,7 +135,8 @@ export function helperCall(env: Env, ins: Insn, walker: Walker): number {
     r0.refObjId = ref;
   }
   refineReturn(env, id, r0Size);
-  if (meta.map && !mapFuncCompatible(meta.map.type, id)) fail(EINVAL, `cannot pass map_type ${meta.map.type} into func ${name}#${id}`);
+  const incompatible = meta.map && mapFuncIncompatibility(meta.map.type, id, name, env.opts.progType, env.opts.expectedAttachType);
+  if (incompatible) fail(EINVAL, incompatible);
   if (proto.changesPktData) {
     for (const r of env.st.allRegs()) if (isPktPtr(r) || r.type === RegType.PKT_END) markRegUnknown(r);
   }
