@@ -128,15 +128,26 @@ describe.skipIf(missing.length > 0)('llvm-style disassembly matches llvm-objdump
     test(`random valid instructions: our text is llvm-objdump's, or kernel style where LLVM 14 has none${flag}`, () => {
       const programs = fc.sample(arbProgram({ callx: true }), 150);
       const insns = programs.flat();
-      const theirs = objdump(insns, alu32).map((l) => l.split('\t').slice(2).join('\t'));
-      let n = 0;
-      for (let i = 0; i < insns.length; i += insns[i]!.code === 0x18 ? 2 : 1, n++) {
-        const ours = disasmInsn(insns, i, { style: 'llvm', alu32 });
-        if (ours === theirs[n]) continue;
-        expect(ours, `slot ${i}: llvm-objdump prints '${theirs[n]}'`).toBe(disasmInsn(insns, i, { style: 'kernel' }));
-        if (theirs[n] !== '<unknown>') expect(llvmDropsAField(insns[i]!, alu32), `slot ${i}: '${theirs[n]}' vs '${ours}'`).toBe(true);
+      // llvm-objdump numbers its lines by slot; LLVM 14 sometimes decodes an LD_IMM64 with a pseudo
+      // source as one 8-byte instruction and goes on from its second half, out of step with the
+      // program until the next instruction boundary they share.
+      const theirs = new Map(objdump(insns, alu32).map((l) => [Number(l.trim().split(':')[0]), l.split('\t').slice(2).join('\t')]));
+      const starts = new Set<number>();
+      for (let i = 0; i < insns.length; i += insns[i]!.code === 0x18 ? 2 : 1) starts.add(i);
+      for (const at of theirs.keys()) {
+        if (!starts.has(at)) expect(insns[at - 1]!.code, `llvm-objdump starts an instruction at slot ${at}, inside ours`).toBe(0x18);
       }
-      expect(n).toBe(theirs.length);
+      let compared = 0;
+      for (const i of starts) {
+        const text = theirs.get(i);
+        if (text === undefined) continue;
+        compared++;
+        const ours = disasmInsn(insns, i, { style: 'llvm', alu32 });
+        if (ours === text) continue;
+        expect(ours, `slot ${i}: llvm-objdump prints '${text}'`).toBe(disasmInsn(insns, i, { style: 'kernel' }));
+        if (text !== '<unknown>') expect(llvmDropsAField(insns[i]!, alu32), `slot ${i}: '${text}' vs '${ours}'`).toBe(true);
+      }
+      expect(compared).toBeGreaterThan(starts.size * 0.9);
     });
   }
 });
