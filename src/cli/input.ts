@@ -26,6 +26,11 @@ export function parseHex(text: string, what: string): Uint8Array {
   return out;
 }
 
+/** Bytes as lower-case hex, two digits each, no separators (what parseHex reads back). */
+export function hexBytes(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 /** Bytes given as `HEX` or `@FILE` (a binary file). */
 export function bytesArg(value: string, what: string): Uint8Array {
   return value.startsWith('@') ? readFile(value.slice(1)) : parseHex(value, what);

@@ -4,14 +4,11 @@
  * with `--maps-after`, read back the maps' non-zero entries (per-CPU maps: CPU 0's slice).
  */
 import { loadCollection, loadCollectionSpec, type Collection } from '../elf/index.js';
-import {
-  BPF_MAP_TYPE_LRU_PERCPU_HASH, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE, BPF_MAP_TYPE_PERCPU_HASH,
-} from '../uapi.js';
-import type { Backend, BackendMap } from '../vm/index.js';
-import { parseHex } from './input.js';
+import { isPerCpuMapType } from '../maps/index.js';
+import type { Backend, BackendMap, TestRunOptions } from '../vm/index.js';
+import { hexBytes, parseHex } from './input.js';
+import { testRunOutput, type TestRunOutput } from './testRunOutput.js';
 import { UsageError } from './usage.js';
-
-const PER_CPU = new Set([BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_PERCPU_HASH, BPF_MAP_TYPE_LRU_PERCPU_HASH, BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE]);
 
 /** One `--map-update NAME:KEYHEX:VALUEHEX`. */
 export interface MapUpdateArg {
@@ -29,14 +26,6 @@ export function parseMapUpdate(text: string): MapUpdateArg {
   return { map: parts[0]!, key: parseHex(parts[1]!, `--map-update ${parts[0]} key`), value: parseHex(parts[2]!, `--map-update ${parts[0]} value`) };
 }
 
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-function isPerCpu(map: BackendMap): boolean {
-  return PER_CPU.has(map.spec.type);
-}
-
 /** Applies one update, checking the sizes against the map so a mistake is a one-line error. */
 function applyUpdate(coll: Collection, backend: Backend, u: MapUpdateArg): void {
   const map = coll.maps[u.map];
@@ -45,7 +34,7 @@ function applyUpdate(coll: Collection, backend: Backend, u: MapUpdateArg): void 
   if (u.key.length !== keySize) throw new UsageError(`--map-update ${u.map}: the key is ${u.key.length} bytes, the map's keys are ${keySize}`);
   if (u.value.length !== valueSize) throw new UsageError(`--map-update ${u.map}: the value is ${u.value.length} bytes, the map's values are ${valueSize}`);
   let value = u.value;
-  if (isPerCpu(map)) {
+  if (isPerCpuMapType(map.spec.type)) {
     const stride = Math.ceil(valueSize / 8) * 8;
     value = new Uint8Array(stride * backend.ncpus);
     for (let c = 0; c < backend.ncpus; c++) value.set(u.value, c * stride);
@@ -60,7 +49,7 @@ function nonZeroEntries(map: BackendMap): [string, string][] | undefined {
   try {
     for (let key = map.nextKey(undefined), n = 0; key && n <= map.spec.maxEntries; key = map.nextKey(key), n++) {
       const value = map.lookup(key)?.subarray(0, map.spec.valueSize);
-      if (value && value.some((b) => b !== 0)) out.push([hex(key), hex(value)]);
+      if (value && value.some((b) => b !== 0)) out.push([hexBytes(key), hexBytes(value)]);
     }
   } catch {
     return undefined;
@@ -68,29 +57,18 @@ function nonZeroEntries(map: BackendMap): [string, string][] | undefined {
   return out;
 }
 
-/** What `run FILE.o` prints. */
-export interface ObjectRunResult {
-  readonly retval: number;
-  readonly data_out: string;
-  readonly ctx_out: string;
-  readonly ns_per_run: number;
-  readonly insns?: number;
-  readonly maps_after?: Record<string, [string, string][]>;
-}
-
 /** Options of one object run. */
 export interface ObjectRunOptions {
   readonly prog: string;
   readonly type?: number;
   readonly updates: readonly MapUpdateArg[];
-  readonly data?: Uint8Array;
-  readonly ctx?: Uint8Array;
-  readonly repeat: number;
+  /** Data, context and repeat count of the test run (it always runs on CPU 0). */
+  readonly input: TestRunOptions;
   readonly mapsAfter: boolean;
 }
 
 /** Loads the object on `backend`, applies the updates, test-runs the program and reads the maps back. */
-export function runObject(bytes: Uint8Array, backend: Backend, o: ObjectRunOptions): ObjectRunResult {
+export function runObject(bytes: Uint8Array, backend: Backend, o: ObjectRunOptions): TestRunOutput {
   const spec = loadCollectionSpec(bytes, o.type !== undefined ? { programTypes: { [o.prog]: o.type } } : {});
   if (!spec.programs[o.prog]) {
     throw new UsageError(`no program '${o.prog}' in the object (it has: ${Object.keys(spec.programs).join(', ') || 'none'})`);
@@ -98,12 +76,7 @@ export function runObject(bytes: Uint8Array, backend: Backend, o: ObjectRunOptio
   const coll = loadCollection(spec, { backend, programs: [o.prog] });
   try {
     for (const u of o.updates) applyUpdate(coll, backend, u);
-    const r = coll.program(o.prog).testRun({
-      ...(o.data ? { data: o.data } : {}),
-      ...(o.ctx ? { ctx: o.ctx } : {}),
-      repeat: o.repeat,
-      pinCpu: 0,
-    });
+    const r = coll.program(o.prog).testRun({ ...o.input, pinCpu: 0 });
     let mapsAfter: Record<string, [string, string][]> | undefined;
     if (o.mapsAfter) {
       mapsAfter = {};
@@ -112,11 +85,7 @@ export function runObject(bytes: Uint8Array, backend: Backend, o: ObjectRunOptio
         if (entries) mapsAfter[name] = entries;
       }
     }
-    return {
-      retval: r.retval, data_out: hex(r.data), ctx_out: hex(r.ctx), ns_per_run: Math.round(r.durationNs * 10) / 10,
-      ...(r.insns !== undefined ? { insns: r.insns } : {}),
-      ...(mapsAfter ? { maps_after: mapsAfter } : {}),
-    };
+    return { ...testRunOutput(r), ...(mapsAfter ? { maps_after: mapsAfter } : {}) };
   } finally {
     coll.close();
   }

@@ -1,9 +1,6 @@
 import { ERRNO } from '../errno.js';
-import type { BatchLookupResult, BatchOptions, MapSpec, UserMap } from '../maps/index.js';
-import {
-  BPF_MAP_TYPE_ARRAY_OF_MAPS, BPF_MAP_TYPE_BLOOM_FILTER, BPF_MAP_TYPE_HASH_OF_MAPS, BPF_MAP_TYPE_LRU_PERCPU_HASH, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE,
-  BPF_MAP_TYPE_PERCPU_HASH, BPF_MAP_TYPE_SK_STORAGE,
-} from '../uapi.js';
+import { isPerCpuMapType, type BatchLookupResult, type BatchOptions, type MapSpec, type UserMap } from '../maps/index.js';
+import { BPF_MAP_TYPE_ARRAY_OF_MAPS, BPF_MAP_TYPE_BLOOM_FILTER, BPF_MAP_TYPE_HASH_OF_MAPS, BPF_MAP_TYPE_SK_STORAGE } from '../uapi.js';
 import { nativeBpf, type MapCreateAttr, type MapInfo } from './addon.js';
 import { KernelError } from './errno.js';
 import type { Fd } from './fd.js';
@@ -19,10 +16,6 @@ export class KernelBatchError extends KernelError {
     this.count = count;
   }
 }
-
-const PER_CPU_TYPES = new Set([
-  BPF_MAP_TYPE_PERCPU_HASH, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_LRU_PERCPU_HASH, BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE,
-]);
 
 /**
  * A BTF blob for socket storage, which the kernel will not create without BTF: type 1 is a 32-bit
@@ -71,7 +64,7 @@ export class KernelMap implements UserMap {
     const info = nativeBpf().mapGetInfo(fd.raw);
     if (info.errno) throw new KernelError('BPF_OBJ_GET_INFO_BY_FD', info.errno);
     this.info = info;
-    this.sysValueSize = PER_CPU_TYPES.has(spec.type) ? Math.ceil(spec.valueSize / 8) * 8 * ncpus() : spec.valueSize;
+    this.sysValueSize = isPerCpuMapType(spec.type) ? Math.ceil(spec.valueSize / 8) * 8 * ncpus() : spec.valueSize;
   }
 
   /**

@@ -1,3 +1,7 @@
+import {
+  BPF_MAP_TYPE_LRU_PERCPU_HASH, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE, BPF_MAP_TYPE_PERCPU_HASH,
+} from '../uapi.js';
+
 /** The BTF of a map's key and value (`btf_fd`, `btf_key_type_id`, `btf_value_type_id`). */
 export interface MapBtf {
   /** The BTF blob, as BPF_BTF_LOAD takes it. */
@@ -30,4 +34,13 @@ export interface MapSpec {
   readonly mapExtra?: bigint;
   /** BTF of key and value: a `struct bpf_spin_lock` or `struct bpf_timer` in the value needs it. */
   readonly btf?: MapBtf;
+}
+
+const PER_CPU_TYPES: ReadonlySet<number> = new Set([
+  BPF_MAP_TYPE_PERCPU_HASH, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_LRU_PERCPU_HASH, BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE,
+]);
+
+/** Whether maps of `type` keep one value per CPU (userspace sees round_up(value_size, 8) × ncpus bytes). */
+export function isPerCpuMapType(type: number): boolean {
+  return PER_CPU_TYPES.has(type);
 }

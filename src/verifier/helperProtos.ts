@@ -75,13 +75,13 @@ function mayUpdateSockmap(func: number, progType: number, attachType: number): b
  * expected attach type), as check_map_func_compatibility says it; undefined when it may.
  */
 export function mapFuncIncompatibility(mapType: number, func: number, name: string, progType: number, attachType = 0): string | undefined {
-  const refused = `cannot pass map_type ${mapType} into func ${name}#${func}`;
+  const refused = (): string => `cannot pass map_type ${mapType} into func ${name}#${func}`;
   const funcs = MAP_FUNCS.get(mapType);
   if (funcs && !funcs.includes(func)) {
     const sockMap = mapType === BPF_MAP_TYPE_SOCKMAP || mapType === BPF_MAP_TYPE_SOCKHASH;
-    if (!sockMap || (func !== 2 && func !== 3)) return refused;
-    if (!mayUpdateSockmap(func, progType, attachType)) return `cannot update sockmap in this context\n${refused}`;
+    if (!sockMap || (func !== 2 && func !== 3)) return refused();
+    if (!mayUpdateSockmap(func, progType, attachType)) return `cannot update sockmap in this context\n${refused()}`;
   }
   const maps = FUNC_MAPS.get(func);
-  return maps && !maps.includes(mapType) ? refused : undefined;
+  return maps && !maps.includes(mapType) ? refused() : undefined;
 }

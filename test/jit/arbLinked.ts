@@ -10,7 +10,7 @@
 import fc from 'fast-check';
 import { BPF_PSEUDO_FUNC, insn, ldImm64 } from '../../src/isa/index.js';
 import type { Insn } from '../../src/isa/index.js';
-import { edgeImm, edgeU64 } from '../support/arbRunnable.js';
+import { dumpEpilogue, edgeImm, edgeU64, emitJump, linkFunctions } from '../support/arbRunnable.js';
 
 /** Helper ids the programs call: a mixing helper, a logging helper, and bpf_loop. */
 export const LINKED_HELPERS = { mix: 100, log: 101, loop: 181 } as const;
@@ -89,49 +89,30 @@ function body(o: LinkedOptions, tails: boolean): fc.Arbitrary<Item[]> {
   return fc.array(fc.oneof(...items), { maxLength: 18 });
 }
 
-const size = (it: Item): number => (Array.isArray(it) ? it.length : 'loop' in it ? 7 : 1);
+const size = (it: Exclude<Item, Insn[]>): number => ('loop' in it ? 7 : 1);
 
 /** One program: its functions laid out, calls and callback references resolved. Main stores r0..r9 at `dump` before its exit. */
 function program(o: LinkedOptions, fns: Item[][], init: readonly bigint[] | null): Insn[] {
   const prologue: Insn[] = init ? init.flatMap((v, r) => ldImm64(r, v)) : [];
-  const epilogue: Insn[] = [...ldImm64(10, o.dump), ...Array.from({ length: 10 }, (_, r) => insn(0x7b, 10, r, 8 * r, 0))];
-  const starts: number[] = [];
-  let pos = 0;
-  fns.forEach((items, i) => {
-    starts.push(pos);
-    pos += (i === 0 ? prologue.length + epilogue.length : 0) + items.reduce((n, it) => n + size(it), 0) + 1;
+  return linkFunctions(fns, prologue, dumpEpilogue(o.dump), size, (it, at) => {
+    const { out, starts, fn: i } = at;
+    if ('call' in it) {
+      if (i === fns.length - 1) { out.push(insn(0x85, 0, 0, 0, LINKED_HELPERS.mix)); return; }
+      const j = i + 1 + Math.min(fns.length - 2 - i, Math.floor(it.call * (fns.length - 1 - i)));
+      out.push(insn(0x85, 0, 1, 0, starts[j]! - (out.length + 1)));
+      return;
+    }
+    if ('loop' in it) {
+      // Any function but main may be the callback, itself and its callers included.
+      const target = fns.length === 1 ? 0 : starts[1 + Math.min(fns.length - 2, Math.floor(it.fn * (fns.length - 1)))]!;
+      out.push(insn(0xb7, 1, 0, 0, it.loop));
+      const [a, b] = ldImm64(2, 0, BPF_PSEUDO_FUNC);
+      out.push({ ...a, imm: target - (out.length + 1) }, b);
+      out.push(insn(0xbf, 3, 10), insn(0x07, 3, 0, 0, -8 * it.ctx), insn(0xb7, 4), insn(0x85, 0, 0, 0, LINKED_HELPERS.loop));
+      return;
+    }
+    emitJump(it, at);
   });
-  const out: Insn[] = [];
-  fns.forEach((items, i) => {
-    if (i === 0) out.push(...prologue);
-    const itemStarts: number[] = [];
-    let p = out.length;
-    for (const it of items) { itemStarts.push(p); p += size(it); }
-    items.forEach((it, k) => {
-      if (Array.isArray(it)) { out.push(...it); return; }
-      if ('call' in it) {
-        if (i === fns.length - 1) { out.push(insn(0x85, 0, 0, 0, LINKED_HELPERS.mix)); return; }
-        const j = i + 1 + Math.min(fns.length - 2 - i, Math.floor(it.call * (fns.length - 1 - i)));
-        out.push(insn(0x85, 0, 1, 0, starts[j]! - (out.length + 1)));
-        return;
-      }
-      if ('loop' in it) {
-        // Any function but main may be the callback, itself and its callers included.
-        const target = fns.length === 1 ? 0 : starts[1 + Math.min(fns.length - 2, Math.floor(it.fn * (fns.length - 1)))]!;
-        out.push(insn(0xb7, 1, 0, 0, it.loop));
-        const [a, b] = ldImm64(2, 0, BPF_PSEUDO_FUNC);
-        out.push({ ...a, imm: target - (out.length + 1) }, b);
-        out.push(insn(0xbf, 3, 10), insn(0x07, 3, 0, 0, -8 * it.ctx), insn(0xb7, 4), insn(0x85, 0, 0, 0, LINKED_HELPERS.loop));
-        return;
-      }
-      const targets = [...itemStarts.slice(k + 1), p];
-      const t = targets[Math.min(targets.length - 1, Math.floor(it.frac * targets.length))]!;
-      out.push(insn(it.code, it.dst, it.src, t - (out.length + 1), it.imm));
-    });
-    if (i === 0) out.push(...epilogue);
-    out.push(insn(0x95));
-  });
-  return out;
 }
 
 /**

@@ -63,7 +63,7 @@ const memInsn: fc.Arbitrary<Insn[]> = fc.oneof(
 );
 
 /** A jump placeholder: `frac` picks a forward target when the program is laid out. */
-interface JumpGen { readonly jump: true; readonly code: number; readonly dst: number; readonly src: number; readonly imm: number; readonly frac: number }
+export interface JumpGen { readonly jump: true; readonly code: number; readonly dst: number; readonly src: number; readonly imm: number; readonly frac: number }
 
 const jmpInsn: fc.Arbitrary<JumpGen> = fc.record({
   op: fc.constantFrom(...jmpOps, 0x00), wide: fc.boolean(), x: fc.boolean(), dst: anyReg, src: anyReg, imm: edgeImm, frac: fc.double({ min: 0, max: 1, noNaN: true }),
@@ -102,6 +102,57 @@ export const arbRunnable = (maxBody = 40): fc.Arbitrary<Insn[]> => fc.record({
   return out;
 });
 
+/** Main's last instructions before its exit: r10 = `dump`, then r0..r9 stored there. */
+export function dumpEpilogue(dump: number | bigint): Insn[] {
+  return [...ldImm64(10, dump), ...Array.from({ length: 10 }, (_, r) => insn(0x7b, 10, r, 8 * r, 0))];
+}
+
+/** Where `linkFunctions` emits an item: the output so far, each function's first slot, the function's index, and the slots after the item up to its function's exit. */
+export interface LinkSite {
+  readonly out: Insn[];
+  readonly starts: readonly number[];
+  readonly fn: number;
+  readonly targets: () => number[];
+}
+
+/**
+ * Lays out BPF functions one after another — main first, between `prologue` and `epilogue` — each
+ * ending in `exit`: instruction arrays are copied, any other item is emitted by `emit` in the
+ * `size(item)` slots it takes.
+ */
+export function linkFunctions<T extends object>(
+  fns: readonly (readonly (Insn[] | T)[])[], prologue: readonly Insn[], epilogue: readonly Insn[], size: (it: T) => number, emit: (it: T, at: LinkSite) => void,
+): Insn[] {
+  const sizeOf = (it: Insn[] | T): number => (Array.isArray(it) ? it.length : size(it as T));
+  const starts: number[] = [];
+  let pos = 0;
+  fns.forEach((items, i) => {
+    starts.push(pos);
+    pos += (i === 0 ? prologue.length + epilogue.length : 0) + items.reduce((n, it) => n + sizeOf(it), 0) + 1;
+  });
+  const out: Insn[] = [];
+  fns.forEach((items, fn) => {
+    if (fn === 0) out.push(...prologue);
+    const itemStarts: number[] = [];
+    let p = out.length;
+    for (const it of items) { itemStarts.push(p); p += sizeOf(it); }
+    items.forEach((it, k) => {
+      if (Array.isArray(it)) out.push(...it);
+      else emit(it as T, { out, starts, fn, targets: () => [...itemStarts.slice(k + 1), p] });
+    });
+    if (fn === 0) out.push(...epilogue);
+    out.push(insn(0x95));
+  });
+  return out;
+}
+
+/** Emits a jump placeholder as a jump to the target its `frac` picks among `at.targets()`. */
+export function emitJump(it: JumpGen, at: LinkSite): void {
+  const targets = at.targets();
+  const t = targets[Math.min(targets.length - 1, Math.floor(it.frac * targets.length))]!;
+  at.out.push(insn(it.code, it.dst, it.src, t - (at.out.length + 1), it.imm));
+}
+
 /** Helper ids `arbCalling` calls: two test helpers (see `callingHelpers`) and three of the machine's own. */
 export const CALLED_HELPERS = [100, 101, 5, 7, 8] as const;
 
@@ -117,8 +168,6 @@ const fnBody = (maxBody: number): fc.Arbitrary<Item[]> => fc.array(fc.oneof(
   { weight: 1, arbitrary: callInsn }, { weight: 1, arbitrary: helperInsn },
 ), { maxLength: maxBody });
 
-const itemSize = (it: Item): number => (Array.isArray(it) ? it.length : 1);
-
 /**
  * A runnable program with up to three BPF functions after the main one, helper calls and calls to
  * later functions (so it terminates within 4 frames). Functions other than main start from
@@ -133,36 +182,16 @@ export const arbCalling = (dump: number, maxBody = 25): fc.Arbitrary<Insn[]> => 
   const prologue: Insn[] = [];
   init.forEach((v, r) => prologue.push(...ldImm64(r, v)));
   for (let off = -8; off >= -512; off -= 8) prologue.push(insn(0x7a, 10, 0, off, 0));
-  const epilogue: Insn[] = [...ldImm64(10, dump), ...Array.from({ length: 10 }, (_, r) => insn(0x7b, 10, r, 8 * r, 0))];
-  const starts: number[] = [];
-  let pos = 0;
-  fns.forEach((body, i) => {
-    starts.push(pos);
-    pos += (i === 0 ? prologue.length + epilogue.length : 0) + body.reduce((n, it) => n + itemSize(it), 0) + 1;
+  return linkFunctions(fns, prologue, dumpEpilogue(dump), () => 1, (it, at) => {
+    if ('helper' in it) { at.out.push(insn(0x85, 0, 0, 0, it.helper)); return; }
+    if ('call' in it) {
+      if (at.fn === fns.length - 1) { at.out.push(insn(0x85, 0, 0, 0, CALLED_HELPERS[0])); return; }
+      const j = at.fn + 1 + Math.min(fns.length - 2 - at.fn, Math.floor(it.frac * (fns.length - 1 - at.fn)));
+      at.out.push(insn(0x85, 0, 1, 0, at.starts[j]! - (at.out.length + 1)));
+      return;
+    }
+    emitJump(it, at);
   });
-  const out: Insn[] = [];
-  fns.forEach((body, i) => {
-    if (i === 0) out.push(...prologue);
-    const itemStarts: number[] = [];
-    let p = out.length;
-    for (const it of body) { itemStarts.push(p); p += itemSize(it); }
-    body.forEach((it, k) => {
-      if (Array.isArray(it)) { out.push(...it); return; }
-      if ('helper' in it) { out.push(insn(0x85, 0, 0, 0, it.helper)); return; }
-      if ('call' in it) {
-        if (i === fns.length - 1) { out.push(insn(0x85, 0, 0, 0, CALLED_HELPERS[0])); return; }
-        const j = i + 1 + Math.min(fns.length - 2 - i, Math.floor(it.frac * (fns.length - 1 - i)));
-        out.push(insn(0x85, 0, 1, 0, starts[j]! - (out.length + 1)));
-        return;
-      }
-      const targets = [...itemStarts.slice(k + 1), p];
-      const t = targets[Math.min(targets.length - 1, Math.floor(it.frac * targets.length))]!;
-      out.push(insn(it.code, it.dst, it.src, t - (out.length + 1), it.imm));
-    });
-    if (i === 0) out.push(...epilogue);
-    out.push(insn(0x95));
-  });
-  return out;
 });
 
 /**

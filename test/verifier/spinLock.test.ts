@@ -10,8 +10,7 @@ import type { MapSpec } from '../../src/maps/index.js';
 import { BPF_MAP_TYPE_ARRAY, BPF_PROG_TYPE_XDP } from '../../src/uapi.js';
 import type { Backend } from '../../src/vm/index.js';
 import { SimBackend } from '../../src/vm/index.js';
-import { VerifierRejectedError } from '../../src/verifier/index.js';
-import { kernelReason } from './support/verdicts.js';
+import { loadReason } from './support/verdicts.js';
 
 /** An array of `struct { u64 a; struct bpf_spin_lock lock; u32 b; }`: the lock at offset 8. */
 function lockedArray(): MapSpec {
@@ -46,13 +45,7 @@ const CASES = [
 /** A load's verdict: '' when accepted, else the first line of the reason. */
 function verdict(backend: Backend, body: readonly string[]): string {
   const map = backend.createMap(lockedArray());
-  try {
-    backend.loadProgram({ type: BPF_PROG_TYPE_XDP, insns: assemble(body.join('\n')).insns, maps: [map], logLevel: 1, name: 'locks' }).program.close();
-    return '';
-  } catch (e) {
-    if (e instanceof VerifierRejectedError) return e.result.errors[0]!.message.split('\n')[0]!;
-    return kernelReason((e as { log?: string }).log ?? String(e)).split('\n')[0]!;
-  }
+  return loadReason(backend, { type: BPF_PROG_TYPE_XDP, insns: assemble(body.join('\n')).insns, maps: [map], logLevel: 1, name: 'locks' });
 }
 
 const available = kernelAvailable();

@@ -11,9 +11,8 @@ import type { MapSpec } from '../../src/maps/index.js';
 import { BPF_MAP_TYPE_ARRAY, BPF_PROG_TYPE_XDP } from '../../src/uapi.js';
 import type { Backend } from '../../src/vm/index.js';
 import { SimBackend } from '../../src/vm/index.js';
-import { VerifierRejectedError } from '../../src/verifier/index.js';
 import { funcInfoBtf } from '../helpers/support/xdp.js';
-import { kernelReason } from './support/verdicts.js';
+import { loadReason } from './support/verdicts.js';
 
 /** An array of `struct { u64 a; struct bpf_timer t; }`: the timer at offset 8. */
 function timerArray(): MapSpec {
@@ -43,13 +42,7 @@ const CASES = [
 function verdict(backend: Backend, body: readonly string[]): string {
   const map = backend.createMap(timerArray());
   const insns = assemble(body.join('\n')).insns;
-  try {
-    backend.loadProgram({ type: BPF_PROG_TYPE_XDP, insns, maps: [map], logLevel: 1, name: 'timers', btf: funcInfoBtf(insns) }).program.close();
-    return '';
-  } catch (e) {
-    if (e instanceof VerifierRejectedError) return e.result.errors[0]!.message.split('\n')[0]!;
-    return kernelReason((e as { log?: string }).log ?? String(e)).split('\n')[0]!;
-  }
+  return loadReason(backend, { type: BPF_PROG_TYPE_XDP, insns, maps: [map], logLevel: 1, name: 'timers', btf: funcInfoBtf(insns) });
 }
 
 const available = kernelAvailable();

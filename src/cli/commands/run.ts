@@ -2,17 +2,15 @@ import { basename } from 'node:path';
 import { createMachine } from '../../machines.js';
 import { backendFor, progTypeArg } from '../backends.js';
 import { bytesArg, readFile, readProgram } from '../input.js';
-import { parseMapUpdate, runObject, type ObjectRunResult } from '../objectRun.js';
+import { parseMapUpdate, runObject } from '../objectRun.js';
+import { printTestRun, testRunOutput } from '../testRunOutput.js';
 import { isElf, LoadError } from '../../elf/index.js';
 import { UsageError, int, parseFlags, str } from '../usage.js';
 import type { Command, Parsed } from '../usage.js';
 import type { Insn } from '../../isa/index.js';
+import type { TestRunOptions } from '../../vm/index.js';
 import type { CliIo } from '../usage.js';
 import { VerifierRejectedError } from '../../verifier/index.js';
-
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 /** Raw mode: r1 = input memory, r2 = its length, as uBPF. */
 function runRawMode(p: Parsed, io: CliIo, insns: Insn[], name: string, engine: string): number {
@@ -37,6 +35,17 @@ function runRawMode(p: Parsed, io: CliIo, insns: Insn[], name: string, engine: s
   return 0;
 }
 
+/** The test run's inputs: --packet (or --mem), --ctx-in and --repeat. */
+function testRunInput(p: Parsed): TestRunOptions {
+  const packet = str(p, 'packet') ?? str(p, 'mem');
+  const ctx = str(p, 'ctx-in');
+  return {
+    ...(packet !== undefined ? { data: bytesArg(packet, '--packet') } : {}),
+    ...(ctx !== undefined ? { ctx: bytesArg(ctx, '--ctx-in') } : {}),
+    repeat: int(p, 'repeat', 1),
+  };
+}
+
 /** Program-type mode: a BPF_PROG_TEST_RUN on the chosen backend. */
 function runTyped(p: Parsed, io: CliIo, insns: Insn[], name: string, engine: string): number {
   const type = progTypeArg(str(p, 'type')!);
@@ -50,40 +59,11 @@ function runTyped(p: Parsed, io: CliIo, insns: Insn[], name: string, engine: str
       io.err(e.log + `bpfsim run: the verifier rejects the program (errno ${e.errno}); --no-verify runs it in checked mode\n`);
       return 1;
     }
-    const packet = str(p, 'packet') ?? str(p, 'mem');
-    const ctx = str(p, 'ctx-in');
-    const r = program.testRun({
-      ...(packet !== undefined ? { data: bytesArg(packet, '--packet') } : {}),
-      ...(ctx !== undefined ? { ctx: bytesArg(ctx, '--ctx-in') } : {}),
-      repeat: int(p, 'repeat', 1),
-    });
-    if (p.values['json']) {
-      io.out(JSON.stringify({
-        retval: r.retval, data_out: hex(r.data), ctx_out: hex(r.ctx), ns_per_run: Math.round(r.durationNs * 10) / 10,
-        ...(r.insns !== undefined ? { insns: r.insns } : {}),
-      }) + '\n');
-    } else {
-      io.out(`retval = ${r.retval}\ndata out = ${hex(r.data)}\nctx out = ${hex(r.ctx)}\n` +
-        (r.insns !== undefined ? `insns = ${r.insns}\n` : '') + `ns/run = ${r.durationNs.toFixed(1)}\n`);
-    }
+    const r = program.testRun(testRunInput(p));
+    printTestRun(io, testRunOutput(r), !!p.values['json']);
     return 0;
   } finally {
     backend.close();
-  }
-}
-
-function printObjectRun(io: CliIo, r: ObjectRunResult, json: boolean): void {
-  if (json) {
-    io.out(JSON.stringify(r) + '\n');
-    return;
-  }
-  io.out(`retval = ${r.retval}\ndata out = ${r.data_out}\nctx out = ${r.ctx_out}\n` +
-    (r.insns !== undefined ? `insns = ${r.insns}\n` : '') + `ns/run = ${r.ns_per_run.toFixed(1)}\n`);
-  if (!r.maps_after) return;
-  io.out('maps after the run (non-zero entries):\n');
-  for (const [name, entries] of Object.entries(r.maps_after)) {
-    io.out(`  ${name}:${entries.length ? '' : ' (none)'}\n`);
-    for (const [k, v] of entries) io.out(`    ${k} => ${v}\n`);
   }
 }
 
@@ -93,20 +73,16 @@ function runObjectMode(p: Parsed, io: CliIo, bytes: Uint8Array, engine: string):
   if (prog === undefined) throw new UsageError('FILE is a BPF object: name the program to run with --prog NAME (bpfsim inspect lists them)');
   const typeName = str(p, 'type');
   const updates = ((p.values['map-update'] ?? []) as string[]).map(parseMapUpdate);
-  const packet = str(p, 'packet') ?? str(p, 'mem');
-  const ctx = str(p, 'ctx-in');
   const backend = backendFor(engine, !p.values['no-verify']);
   try {
     const r = runObject(bytes, backend, {
       prog,
       ...(typeName !== undefined ? { type: progTypeArg(typeName) } : {}),
       updates,
-      ...(packet !== undefined ? { data: bytesArg(packet, '--packet') } : {}),
-      ...(ctx !== undefined ? { ctx: bytesArg(ctx, '--ctx-in') } : {}),
-      repeat: int(p, 'repeat', 1),
+      input: testRunInput(p),
       mapsAfter: !!p.values['maps-after'],
     });
-    printObjectRun(io, r, !!p.values['json']);
+    printTestRun(io, r, !!p.values['json']);
     return 0;
   } catch (e) {
     const cause = e instanceof LoadError ? e.cause : e;

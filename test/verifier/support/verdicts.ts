@@ -8,7 +8,8 @@ import { BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, LD_IMM64, encodeInsns, type Insn } fr
 import { ERRNO } from '../../../src/errno.js';
 import { funcInfoBtf } from '../../helpers/support/xdp.js';
 import { KernelMap, nativeBpf } from '../../../src/kernel/index.js';
-import { verifyProgram, type MapInfo } from '../../../src/verifier/index.js';
+import { VerifierRejectedError, verifyProgram, type MapInfo } from '../../../src/verifier/index.js';
+import type { Backend, ProgramLoadSpec } from '../../../src/vm/index.js';
 import { BPF_PROG_TYPE_XDP } from '../../../src/uapi.js';
 import { GEN_MAPS, genVerifierProgram } from './genVerifier.js';
 
@@ -35,6 +36,17 @@ export function kernelReason(log: string): string {
     if (joined) lines.splice(i + 1, 0, joined[1]!);
   });
   return lines.slice(last + 1).filter((l) => !/^(func#|Live regs|\s+\d+: )/.test(l)).map((l) => l.replace(/processed \d+ insns \(limit.*$/, '')).join('\n');
+}
+
+/** Why `backend` refuses `spec`: the first line of bpfsim's verifier error or of the kernel's reason ('' when it loads). */
+export function loadReason(backend: Backend, spec: ProgramLoadSpec): string {
+  try {
+    backend.loadProgram(spec).program.close();
+    return '';
+  } catch (e) {
+    if (e instanceof VerifierRejectedError) return e.result.errors[0]!.message.split('\n')[0]!;
+    return kernelReason((e as { log?: string }).log ?? String(e)).split('\n')[0]!;
+  }
 }
 
 /** The maps of GEN_MAPS as the verifier sees them. */
