@@ -13,6 +13,7 @@ export { parseBtf, parseBtfHeader, typeReferences, type BtfHeader } from './btf/
 export { parseBtfExt, type BtfExt, type FuncInfoRecord, type LineInfoRecord, type CoreReloRecord } from './btf/ext.js';
 export { encodeBtf, BtfStrings, type EncodedBtf } from './btf/encode.js';
 export { BtfBuilder, type MemberDecl } from './btf/builder.js';
+export { funcLinkage, funcSignature } from './funcSignature.js';
 export { declare, typeToC } from './btf/printC.js';
 export { formatTypeRaw } from './btf/raw.js';
 export { simKernelBtf } from './btf/simKernel.js';

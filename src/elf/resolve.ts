@@ -11,6 +11,7 @@ import { BTF_KIND_FUNC, BTF_KIND_TYPEDEF, BTF_KIND_VAR } from './btf/types.js';
 import { applyCoreRelocations, type CoreOutcome } from './core/relocate.js';
 import { essentialName, typesAreCompatible } from './core/spec.js';
 import { LoadError } from './errors.js';
+import { funcLinkage, funcSignature } from './funcSignature.js';
 import { usedMaps } from './link.js';
 import { attachBtfLookup, supportedSectionNames } from './sectionDefs.js';
 import type { CollectionSpec, ProgramSpec, Reference } from './spec.js';
@@ -95,9 +96,16 @@ function attachBtfId(p: ProgramSpec, target: Btf): number {
   return id;
 }
 
-function programBtf(p: ProgramSpec, raw: Uint8Array | undefined): ProgramBtf | undefined {
+function programBtf(p: ProgramSpec, raw: Uint8Array | undefined, btf: Btf | undefined): ProgramBtf | undefined {
   if (!raw || p.functions.some((f) => f.btfId === 0)) return undefined;
-  return { raw, funcInfo: p.functions.map((f) => ({ insn: f.insn, typeId: f.btfId, name: f.name })), lineInfo: p.lineInfo };
+  const funcInfo = p.functions.map((f) => {
+    const signature = btf && funcSignature(btf, f.btfId);
+    return {
+      insn: f.insn, typeId: f.btfId, name: f.name,
+      ...(btf ? { linkage: funcLinkage(btf, f.btfId) } : {}), ...(signature ? { signature } : {}),
+    };
+  });
+  return { raw, funcInfo, lineInfo: p.lineInfo };
 }
 
 /** The load spec of program `name` of `spec` (maps already created), with CO-RE and externs resolved. */
@@ -129,7 +137,7 @@ export function prepareProgram(spec: CollectionSpec, name: string, ctx: ResolveC
       case 'ksym': ksym(ref, insns, spec, ctx, name); break;
     }
   }
-  const btf = programBtf(p, ctx.btfRaw);
+  const btf = programBtf(p, ctx.btfRaw, spec.btf);
   const loadSpec: ProgramLoadSpec = {
     type: p.type, insns, name: p.name.slice(0, 15), license: p.license, expectedAttachType: p.expectedAttachType,
     flags: p.flags, maps: fdArray,

@@ -3,9 +3,9 @@
  * Linux 6.18, privileged): helper arguments checked against the prototype (map pointer, key and
  * value memory, memory and size pairs, the context, constants), r0 set by the return type, r1-r5
  * clobbered, packet pointers forgotten by helpers that move packet data; a BPF-to-BPF call opens a
- * frame (at most 8) with r1-r5 passed on; an exit returns r0 to the caller or, from the main
- * program, checks r0 against the program type's allowed return values and that every reference
- * was released.
+ * frame (at most 8) with r1-r5 passed on, except a call of a global function (globalFuncs.ts); an
+ * exit returns r0 to the caller or, from the main program, checks r0 against the program type's
+ * allowed return values and that every reference was released (a global function's r0: a scalar).
  */
 import { BPF_JMP32, BPF_K, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, insnClass, insnSrc, type Insn } from '../isa/index.js';
 import { ERRNO } from '../errno.js';
@@ -14,6 +14,7 @@ import { type Env, SRC_OP } from './env.js';
 import { widenImpreciseScalars } from './equal.js';
 import { helperCall } from './helperCall.js';
 import { kfuncCall } from './kfuncCall.js';
+import { globalFuncCall } from './globalFuncs.js';
 import { fail } from './log.js';
 import { markChainPrecision } from './precision.js';
 import { checkResourceLeak } from './refs.js';
@@ -29,8 +30,9 @@ const BPF_FUNC_SPIN_UNLOCK = 94;
 /** __check_func_call for a BPF-to-BPF call: a new frame running the subprogram at `target`. */
 function funcCall(env: Env, ins: Insn): number {
   const st = env.st;
-  if (st.frames.length >= MAX_CALL_FRAMES) fail(ERRNO.E2BIG, `the call stack of ${st.frames.length + 1} frames is too deep`);
   const target = env.insnIdx + ins.imm + 1;
+  if (env.isGlobalSubprog(env.shape.subprogOf[target]!)) return globalFuncCall(env, env.shape.subprogOf[target]!);
+  if (st.frames.length >= MAX_CALL_FRAMES) fail(ERRNO.E2BIG, `the call stack of ${st.frames.length + 1} frames is too deep`);
   const caller = st.cur;
   const callee = new FuncState(st.frames.length, env.insnIdx, env.shape.subprogOf[target]!);
   for (let r = 1; r <= 5; r++) copyReg(callee.regs[r]!, caller.regs[r]!);
@@ -111,6 +113,10 @@ export function checkExit(env: Env, ins: Insn): number {
     if (r0.type !== RegType.SCALAR) fail(EINVAL, `At async callback return the register R0 is not a known value (${regTypeName(r0.type, r0.flags)})`);
     markChainPrecision(env, 0);
     checkRange(r0, f.callbackRet, 'At async callback return');
+    return -1;
+  }
+  if (f.subprog !== 0) {
+    if (r0.type !== RegType.SCALAR) fail(EINVAL, `At subprogram exit the register R0 is not a scalar value (${regTypeName(r0.type, r0.flags)})`);
     return -1;
   }
   const range = returnRange(env.opts.progType, env.opts.expectedAttachType ?? 0);

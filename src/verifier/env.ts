@@ -7,9 +7,10 @@
  */
 import type { Insn } from '../isa/index.js';
 import { ERRNO } from '../errno.js';
-import type { ProgramLineInfo } from '../vm/backend.js';
+import type { ProgramFuncInfo, ProgramLineInfo } from '../vm/backend.js';
 import type { Aux } from './aux.js';
 import type { ProgramShape } from './cfg.js';
+import type { GlobalArg } from './globalArgs.js';
 import { IdMap } from './equal.js';
 import { Explored } from './explored.js';
 import { StackLiveness } from './liveStack.js';
@@ -41,6 +42,8 @@ export interface VerifyOptions {
   readonly lineInfo?: readonly ProgramLineInfo[];
   /** Whether the program has BTF func_info (PTR_TO_FUNC needs it). */
   readonly funcInfo?: boolean;
+  /** The func_info records with their linkage and prototype: global ones are verified once, against it. */
+  readonly funcs?: readonly ProgramFuncInfo[];
   /** The processed-instruction limit (default 1,000,000, as BPF_COMPLEXITY_LIMIT_INSNS). */
   readonly insnLimit?: number;
   /** Possible CPUs (nr_cpu_ids; bpf_get_smp_processor_id returns less), default 2. */
@@ -112,6 +115,11 @@ export class Env {
   readonly explored: Explored;
   /** Which subprograms are global (BTF linkage), verified apart from their callers. */
   readonly globalSubprogs: Uint8Array;
+  /** Which global subprograms a verified path called (subprog_aux->called). */
+  readonly calledGlobals: Uint8Array;
+  /** The arguments of each global subprogram, once its prototype was accepted. */
+  readonly globalArgs = new Map<number, readonly GlobalArg[]>();
+  private readonly funcBySubprog: (ProgramFuncInfo | undefined)[];
 
   constructor(insns: readonly Insn[], opts: VerifyOptions, shape: ProgramShape, helpers: HelperProtoSource, ctx: CtxAccessTable | undefined, aux: Aux) {
     this.insns = insns;
@@ -122,7 +130,9 @@ export class Env {
     this.ctx = ctx;
     this.aux = aux;
     this.stackDepth = new Array<number>(shape.subprogs.length).fill(0);
-    this.globalSubprogs = new Uint8Array(shape.subprogs.length);
+    this.funcBySubprog = shape.subprogs.map((start) => opts.funcs?.find((f) => f.insn === start));
+    this.globalSubprogs = Uint8Array.from(this.funcBySubprog, (f, sp) => (sp > 0 && f?.linkage === 'global' ? 1 : 0));
+    this.calledGlobals = new Uint8Array(shape.subprogs.length);
     this.liveness = new StackLiveness(this);
     this.scc = new SccVisits(this);
     this.explored = new Explored(this);
@@ -131,6 +141,16 @@ export class Env {
   /** Whether subprogram `sp` is global (verified once against its BTF signature). */
   isGlobalSubprog(sp: number): boolean {
     return this.globalSubprogs[sp] === 1;
+  }
+
+  /** The func_info record of subprogram `sp`, if the program has BTF. */
+  funcAt(sp: number): ProgramFuncInfo | undefined {
+    return this.funcBySubprog[sp];
+  }
+
+  /** Subprogram `sp`'s name (subprog_name): its BTF FUNC's. */
+  subprogName(sp: number): string {
+    return this.funcBySubprog[sp]?.name ?? '';
   }
 
   /** The current frame. */

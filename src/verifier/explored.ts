@@ -40,6 +40,11 @@ export class Explored {
     this.buckets = new Array<Entry[] | undefined>(env.insns.length);
   }
 
+  /** free_states between two walks (a global subprogram's after the main program's): the checkpoints go, the statistics stay. */
+  reset(): void {
+    this.buckets.fill(undefined);
+  }
+
   /** explored_state: the list for instruction `idx` in the current frame's call chain. */
   private bucket(idx: number): Entry[] {
     const n = this.env.insns.length;

@@ -92,7 +92,7 @@ function checkRegType(regno: number, reg: RegState, t: string): void {
 }
 
 /** check_func_arg_reg_off: which pointers may carry an offset into a helper. */
-function checkArgRegOff(reg: RegState, regno: number, release: boolean): void {
+export function checkArgRegOff(reg: RegState, regno: number, release: boolean): void {
   if (release) {
     if (reg.off) fail(EINVAL, `R${regno} must have zero offset when passed to release func or trusted arg to kfunc`);
     checkPtrOffReg(reg, regno, false);

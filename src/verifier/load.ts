@@ -57,7 +57,7 @@ export function verifyLoad(spec: ProgramLoadSpec, helpers: HelperTable, kfuncs?:
   const opts = {
     progType: spec.type, expectedAttachType: spec.expectedAttachType ?? 0, maps, helpers: helperTableProtos(helpers),
     gpl: licenseIsGplCompatible(spec.license ?? 'GPL'), funcInfo: (spec.btf?.funcInfo.length ?? 0) > 0,
-    ...(spec.btf ? { lineInfo: spec.btf.lineInfo } : {}), ...(kfuncs ? { kfuncs } : {}),
+    ...(spec.btf ? { lineInfo: spec.btf.lineInfo, funcs: spec.btf.funcInfo } : {}), ...(kfuncs ? { kfuncs } : {}),
   };
   const result = verifyProgram(spec.insns, { ...opts, logLevel: spec.logLevel ?? 0 });
   if (result.ok) return result;

@@ -81,6 +81,11 @@ export class SccVisits {
 
   constructor(private readonly env: Env) {}
 
+  /** free_states between two walks: the loop visits go, the back-edge count of the statistics stays. */
+  reset(): void {
+    this.visits.clear();
+  }
+
   /** compute_scc_callchain: the call sites leading to the outermost frame that is in a loop, and the loop. */
   private key(st: VerifierState): string | null {
     const scc = this.env.aux.scc;

@@ -11,6 +11,7 @@ import { computeAux } from './aux.js';
 import { checkStructure } from './cfg.js';
 import { ctxAccessTable } from './ctxAccess.js';
 import { Env, type VerifyOptions } from './env.js';
+import { verifyGlobalSubprogs } from './globalFuncs.js';
 import { defaultHelperProtos } from './helperProtos.js';
 import { kfuncCheck, kfuncIsIterNext } from './kfuncs.js';
 import { formatLiveness, liveRegisters } from './liveness.js';
@@ -22,6 +23,7 @@ export type { VerifyOptions } from './env.js';
 
 /** The processed-instruction limit (BPF_COMPLEXITY_LIMIT_INSNS). */
 export const COMPLEXITY_LIMIT_INSNS = 1_000_000;
+const MAX_CALL_FRAMES = 8;
 
 /** Why a program was refused: the instruction, its C source line (with BTF line info), the message. */
 export interface VerifyError {
@@ -69,19 +71,26 @@ export interface VerifyProgramOptions extends VerifyOptions {
   readonly recordStates?: boolean;
 }
 
-/** check_max_stack_depth: the stack of every call chain, each frame rounded up to 16 bytes, is at most 512. */
+/**
+ * check_max_stack_depth: every call chain from the main program (through global functions too,
+ * whose stacks were measured when they were verified) has at most 8 frames, and their stacks, each
+ * rounded up to 16 bytes, add up to at most 512.
+ */
 function checkStackDepth(env: Env): void {
   const { subprogs, subprogOf } = env.shape;
   const calls: number[][] = subprogs.map(() => []);
   env.insns.forEach((ins, i) => {
     if (ins.code === (BPF_JMP | BPF_CALL) && ins.src === 1) calls[subprogOf[i]!]!.push(subprogOf[i + ins.imm + 1]!);
   });
-  const walk = (s: number, depth: number, frame: number, seen: Set<number>): void => {
+  const walk = (s: number, depth: number, frame: number): void => {
     const d = depth + Math.ceil(env.stackDepth[s]! / 16) * 16;
     if (d > 512) fail(ERRNO.EACCES, `combined stack size of ${frame + 1} calls is ${d}. Too large`);
-    for (const c of calls[s]!) if (!seen.has(c)) walk(c, d, frame + 1, new Set([...seen, c]));
+    for (const c of calls[s]!) {
+      if (frame + 1 >= MAX_CALL_FRAMES) fail(ERRNO.E2BIG, `the call stack of ${frame + 1} frames is too deep !`);
+      walk(c, d, frame + 1);
+    }
   };
-  walk(0, 0, 0, new Set([0]));
+  walk(0, 0, 0);
 }
 
 /** Verifies a program as Linux's verifier would for a privileged load; never throws for a bad program. */
@@ -98,8 +107,18 @@ export function verifyProgram(insns: readonly Insn[], opts: VerifyProgramOptions
     env = new Env(insns, opts, shape, helpers, ctx, computeAux(insns, shape.subprogs, (imm) => kfuncIsIterNext(opts, imm)));
     env.live = liveRegisters(insns, helpers);
     if (env.log.level >= 2) env.log.write(formatLiveness(insns, env.live, shape.subprogs));
+    const limit = opts.insnLimit ?? COMPLEXITY_LIMIT_INSNS;
     walker = new Walker(env, opts.recordStates ?? false, states);
-    walker.run(initialState(), 0, opts.insnLimit ?? COMPLEXITY_LIMIT_INSNS);
+    walker.run(initialState(), 0, limit);
+    if (env.log.level === 1) env.log.reset(0);
+    const e = env;
+    verifyGlobalSubprogs(env, (start, first) => {
+      e.explored.reset();
+      e.scc.reset();
+      e.liveness.resetCallchain();
+      walker = new Walker(e, opts.recordStates ?? false, states);
+      walker.run(start, first, limit);
+    });
     checkStackDepth(env);
   } catch (e) {
     if (!(e instanceof VerifierError)) throw e;

@@ -27,6 +27,39 @@ export interface BackendMap {
   close(): void;
 }
 
+/** A BTF FUNC's linkage: `static`, a global definition, or an extern declaration. */
+export type FuncLinkage = 'static' | 'global' | 'extern';
+
+/** What a pointer parameter points to, as BTF says (modifiers skipped). */
+export interface FuncPointee {
+  /** The BTF kind name as the kernel prints it (`STRUCT`, `INT`, `UNKNOWN` for void, …). */
+  readonly kind: string;
+  /** The type's name ('' when anonymous). */
+  readonly name: string;
+  /** Its size in bytes, or undefined when it has none (void, a forward declaration, a function). */
+  readonly size?: number;
+}
+
+/** One parameter of a function, as its BTF declares it, in terms the verifier understands. */
+export interface FuncParam {
+  /** `scalar` (an integer or enum), `pointer`, or `other` (a struct by value, a float, …). */
+  readonly kind: 'scalar' | 'pointer' | 'other';
+  /** The BTF kind name of the type (modifiers skipped), for messages. */
+  readonly btfKind: string;
+  /** For a pointer: what it points to. */
+  readonly pointee?: FuncPointee;
+  /** The parameter's `arg:` declaration tags, without the prefix (`ctx`, `nonnull`, …), in BTF order. */
+  readonly tags: readonly string[];
+}
+
+/** A function's BTF prototype: its parameters and whether it returns a scalar (an integer or enum). */
+export interface FuncSignature {
+  /** The parameters, in order. */
+  readonly params: readonly FuncParam[];
+  /** Whether the return type is an integer or an enum (void and pointers are not). */
+  readonly returnsScalar: boolean;
+}
+
 /** A function of a program (BTF `func_info`): where it starts and its BTF FUNC. */
 export interface ProgramFuncInfo {
   /** Slot index of the function's first instruction. */
@@ -35,6 +68,10 @@ export interface ProgramFuncInfo {
   readonly typeId: number;
   /** The function's name. */
   readonly name: string;
+  /** The FUNC's linkage (absent: treated as static). */
+  readonly linkage?: FuncLinkage;
+  /** Its prototype, when the FUNC's BTF has a FUNC_PROTO. */
+  readonly signature?: FuncSignature;
 }
 
 /** A source line of a program (BTF `line_info`): the C line an instruction comes from. */

@@ -16,6 +16,15 @@ const trampoline: Verdict = { ok: false, errno: 'EPERM', log: /^$/, environment:
 /** Every fixture's programs and their verdicts (the sections fixture: 2 instructions each). */
 export const VERDICTS: Readonly<Record<string, Readonly<Record<string, Verdict>>>> = {
   'core.o': { xdp_core: ok(124) },
+  'global_funcs.o': {
+    xdp_global_args: ok(75),
+    xdp_global_maybe_null: { ok: false, errno: 'EINVAL', log: /arg#0 is expected to be non-NULL\nCaller passes invalid args into func#1 \('gf_first'\)/ },
+    xdp_global_short_mem: { ok: false, errno: 'EINVAL', log: /R1 offset is outside of the packet\nCaller passes invalid args into func#1 \('gf_sum'\)/ },
+    xdp_global_ptr_for_scalar: { ok: false, errno: 'EINVAL', log: /R1 is not a scalar\nCaller passes invalid args into func#1 \('gf_inner'\)/ },
+    xdp_global_ret_ptr: { ok: false, errno: 'EINVAL', log: /Global function gf_ret_ptr\(\) doesn't return scalar\. Only those are supported\./ },
+    xdp_global_bad_body: { ok: false, errno: 'EACCES', log: /Validating gf_unchecked\(\) func#1\.\.\.\n(.*\n)*R1 invalid mem access 'mem_or_null'/ },
+    xdp_global_deep_stack: { ok: false, errno: 'EACCES', log: /combined stack size of 2 calls is 576\. Too large/ },
+  },
   'globals.o': { xdp_globals: ok(121) },
   'kconfig.o': { xdp_kconfig: ok(69) },
   'kfuncs.o': { tc_kfuncs: ok(53) },
