@@ -117,7 +117,9 @@ export class Env {
   readonly globalSubprogs: Uint8Array;
   /** Which global subprograms a verified path called (subprog_aux->called). */
   readonly calledGlobals: Uint8Array;
-  /** The arguments of each global subprogram, once its prototype was accepted. */
+  /** Subprograms whose BTF a call found not to match (func_info_aux->unreliable): no longer checked. */
+  readonly unreliableBtf: Uint8Array;
+  /** The arguments of each subprogram, once its prototype was accepted. */
   readonly globalArgs = new Map<number, readonly GlobalArg[]>();
   private readonly funcBySubprog: (ProgramFuncInfo | undefined)[];
 
@@ -133,6 +135,7 @@ export class Env {
     this.funcBySubprog = shape.subprogs.map((start) => opts.funcs?.find((f) => f.insn === start));
     this.globalSubprogs = Uint8Array.from(this.funcBySubprog, (f, sp) => (sp > 0 && f?.linkage === 'global' ? 1 : 0));
     this.calledGlobals = new Uint8Array(shape.subprogs.length);
+    this.unreliableBtf = new Uint8Array(shape.subprogs.length);
     this.liveness = new StackLiveness(this);
     this.scc = new SccVisits(this);
     this.explored = new Explored(this);

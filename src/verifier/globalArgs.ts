@@ -3,7 +3,8 @@
  * its BTF prototype, as the elf layer describes it, becomes one kind per parameter — a scalar, the
  * program's context (a pointer to the program type's context struct, or one tagged `arg:ctx`), or
  * memory of the pointed-to type's size (NULL allowed unless tagged `arg:nonnull`) — or a refusal
- * in the kernel's words; a call passes registers that must match those kinds.
+ * in the kernel's words; a call passes registers that must match those kinds. A static function's
+ * BTF is read the same way, but what does not match is only logged.
  */
 import { ERRNO } from '../errno.js';
 import type { FuncParam } from '../vm/backend.js';
@@ -47,15 +48,18 @@ function validateCtxTag(env: Env, p: FuncParam, i: number): void {
   if (t.kind !== 'STRUCT' || t.name !== want) fail(EINVAL, `arg#${i} should be \`struct ${want} *\``);
 }
 
-function prepareArg(env: Env, p: FuncParam, i: number, fname: string): GlobalArg {
+/** One parameter's kind; null when a static function's BTF cannot describe it (not an error, the kernel says nothing). */
+function prepareArg(env: Env, p: FuncParam, i: number, fname: string, global: boolean): GlobalArg | null {
   const tags = new Set<string>();
   for (const tag of p.tags) {
+    if (!global) fail(EOPNOTSUPP, `arg#${i} type tag is not supported in static functions`);
     if (!KNOWN_TAGS.has(tag)) fail(EOPNOTSUPP, `arg#${i} has unsupported set of tags`);
     tags.add(tag);
   }
   if (p.kind !== 'pointer') {
     if (tags.size) fail(EINVAL, `arg#${i} has pointer tag, but is not a pointer type`);
     if (p.kind === 'scalar') return { kind: 'scalar' };
+    if (!global) return null;
     fail(EINVAL, `Arg#${i} type ${p.btfKind} in ${fname}() is not supported yet.`);
   }
   const t = p.pointee!;
@@ -64,6 +68,7 @@ function prepareArg(env: Env, p: FuncParam, i: number, fname: string): GlobalArg
     if (tags.has('ctx')) validateCtxTag(env, p, i);
     return { kind: 'ctx' };
   }
+  if (!global) return null;
   if (t.kind === 'STRUCT' && t.name === 'bpf_dynptr') fail(EINVAL, `arg#${i}: dynptr arguments of global functions are not supported by bpfsim's verifier yet`);
   for (const tag of ['trusted', 'untrusted', 'arena']) {
     if (tags.has(tag)) fail(EINVAL, `arg#${i}: the arg:${tag} tag is not supported by bpfsim's verifier yet`);
@@ -73,18 +78,55 @@ function prepareArg(env: Env, p: FuncParam, i: number, fname: string): GlobalArg
   return { kind: 'mem', size: t.size, nullable: !tags.has('nonnull') };
 }
 
-/** btf_prepare_func_args for global subprogram `sp`: its arguments, or a VerifierError with the kernel's message. */
-export function prepareGlobalArgs(env: Env, sp: number): readonly GlobalArg[] {
+/**
+ * btf_prepare_func_args for subprogram `sp`: its arguments, or a VerifierError with the kernel's
+ * message. A static function's BTF that cannot describe it gives null where a global one's is refused.
+ */
+function prepareArgs(env: Env, sp: number, global: boolean): readonly GlobalArg[] | null {
   const cached = env.globalArgs.get(sp);
   if (cached) return cached;
   const fname = env.subprogName(sp);
   const sig = env.funcAt(sp)?.signature;
-  if (!sig) fail(EFAULT, `Invalid type of function ${fname}()`);
-  if (sig.params.length > MAX_ARGS) fail(EINVAL, `Global function ${fname}() with ${sig.params.length} > ${MAX_ARGS} args. Buggy compiler.`);
-  if (!sig.returnsScalar) fail(EINVAL, `Global function ${fname}() doesn't return scalar. Only those are supported.`);
-  const args = sig.params.map((p, i) => prepareArg(env, p, i, fname));
+  if (!sig) {
+    if (!global) return null;
+    fail(EFAULT, `Invalid type of function ${fname}()`);
+  }
+  if (sig.params.length > MAX_ARGS) {
+    if (!global) return null;
+    fail(EINVAL, `Global function ${fname}() with ${sig.params.length} > ${MAX_ARGS} args. Buggy compiler.`);
+  }
+  if (!sig.returnsScalar) {
+    if (!global) return null;
+    fail(EINVAL, `Global function ${fname}() doesn't return scalar. Only those are supported.`);
+  }
+  const args: GlobalArg[] = [];
+  for (const [i, p] of sig.params.entries()) {
+    const a = prepareArg(env, p, i, fname, global);
+    if (!a) return null;
+    args.push(a);
+  }
   env.globalArgs.set(sp, args);
   return args;
+}
+
+/** The arguments of global subprogram `sp`, or a VerifierError with the kernel's message. */
+export function prepareGlobalArgs(env: Env, sp: number): readonly GlobalArg[] {
+  return prepareArgs(env, sp, true)!;
+}
+
+/**
+ * The main program's BTF prototype, read as the kernel reads it before verifying the program: what
+ * it cannot describe is only logged (and a global main's complaints are the global ones).
+ */
+export function logMainPrototype(env: Env): void {
+  const f = env.funcAt(0);
+  if (!f) return;
+  try {
+    prepareArgs(env, 0, f.linkage === 'global');
+  } catch (e) {
+    if (!(e instanceof VerifierError)) throw e;
+    env.log.line(e.message);
+  }
 }
 
 /** check_mem_reg: NULL, or `size` bytes the function may read and write. */
@@ -126,4 +168,22 @@ function checkArg(env: Env, arg: GlobalArg, i: number): void {
 export function checkGlobalCallArgs(env: Env, sp: number): void {
   const args = prepareGlobalArgs(env, sp);
   args.forEach((a, i) => checkArg(env, a, i));
+}
+
+/**
+ * btf_check_subprog_call for a static function, which only writes to the log: the first call whose
+ * registers do not match the function's BTF (or a BTF that cannot describe it) makes its BTF
+ * unreliable, and later calls are not checked.
+ */
+export function checkStaticCallArgs(env: Env, sp: number): void {
+  if (!env.funcAt(sp) || env.unreliableBtf[sp]) return;
+  try {
+    const args = prepareArgs(env, sp, false);
+    if (args) args.forEach((a, i) => checkArg(env, a, i));
+    else env.unreliableBtf[sp] = 1;
+  } catch (e) {
+    if (!(e instanceof VerifierError) || e.errno === EFAULT) throw e;
+    env.log.line(e.message);
+    env.unreliableBtf[sp] = 1;
+  }
 }

@@ -11,6 +11,7 @@ import { computeAux } from './aux.js';
 import { checkStructure } from './cfg.js';
 import { ctxAccessTable } from './ctxAccess.js';
 import { Env, type VerifyOptions } from './env.js';
+import { logMainPrototype } from './globalArgs.js';
 import { verifyGlobalSubprogs } from './globalFuncs.js';
 import { defaultHelperProtos } from './helperProtos.js';
 import { kfuncCheck, kfuncIsIterNext } from './kfuncs.js';
@@ -107,6 +108,7 @@ export function verifyProgram(insns: readonly Insn[], opts: VerifyProgramOptions
     env = new Env(insns, opts, shape, helpers, ctx, computeAux(insns, shape.subprogs, (imm) => kfuncIsIterNext(opts, imm)));
     env.live = liveRegisters(insns, helpers);
     if (env.log.level >= 2) env.log.write(formatLiveness(insns, env.live, shape.subprogs));
+    logMainPrototype(env);
     const limit = opts.insnLimit ?? COMPLEXITY_LIMIT_INSNS;
     walker = new Walker(env, opts.recordStates ?? false, states);
     walker.run(initialState(), 0, limit);

@@ -82,6 +82,7 @@ export class Walker {
     log.insn(`${idx}: (${ins.code.toString(16).padStart(2, '0')}) ${disasmInsn(env.insns, idx)}`);
   }
 
+  /** The touched registers after an instruction; on a line of its own (when something was logged in between) under the next instruction's index, as the kernel prints them. */
   private printTouched(idx: number): void {
     const env = this.env;
     const f = env.frame;
@@ -182,7 +183,7 @@ export class Walker {
         const framesBefore = st.frames.length;
         const next = this.step(idx);
         env.liveness.commitWrites();
-        if (log.level >= 1) this.printTouched(idx);
+        if (log.level >= 1) this.printTouched(next >= 0 ? next : idx);
         if (env.st.frames.length !== framesBefore) printState = true;
         if (next >= 0) {
           prev = idx;

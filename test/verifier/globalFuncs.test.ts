@@ -78,6 +78,11 @@ const CASES: readonly Case[] = [
     decls: [G_PAIR], want: 'invalid read from stack R1 off=-4 size=8\nCaller passes invalid args into func#1 (\'f1\')', processed: 3,
   },
   {
+    name: 'memory passed to a global function may be written: a pointer spilled there becomes a scalar',
+    body: ['*(u64 *)(r10 -8) = r1', 'r1 = r10', 'r1 += -8', 'call f1', 'r1 = *(u64 *)(r10 -8)', 'r0 = *(u32 *)(r1 +0)', 'exit', 'f1:', 'r0 = 0', 'exit'],
+    decls: [G_PAIR], want: 'R1 invalid mem access \'scalar\'', processed: 6,
+  },
+  {
     name: 'a scalar argument must be a scalar',
     body: ['r1 = r10', 'call f1', 'exit', 'f1:', 'r0 = r1', 'exit'],
     decls: [G_INT], want: 'R1 is not a scalar\nCaller passes invalid args into func#1 (\'f1\')', processed: 2,
@@ -170,6 +175,40 @@ const kernel = available.ok ? new KernelBackend() : undefined;
 afterAll(() => {
   sim.close();
   kernel?.close();
+});
+
+/** Refused programs whose level-1 log also has what the kernel only logs about BTF prototypes. */
+const LOGGED = [
+  {
+    name: 'a static function given a pointer for an integer: logged, and its BTF no longer checked',
+    body: ['r6 = r1', 'call f1', 'r1 = r6', 'call f1', 'r0 = *(u8 *)(r6 +100)', 'exit', 'f1:', 'r0 = 1', 'exit'],
+    decls: [S_INT], main: undefined, log: /^1: \(85\) call pc\+4\nR1 is not a scalar\ncaller:\n(?![\s\S]*not a scalar)/m,
+  },
+  {
+    name: 'a main program whose `void *` argument has no size: logged before the walk',
+    body: ['r0 = *(u8 *)(r1 +100)', 'exit'],
+    decls: [], main: { global: true, params: ['void*'] } as FuncDecl, log: /^arg#0 reference type\('UNKNOWN '\) size cannot be determined: -22\n0: R1=ctx\(\) R10=fp0\n/,
+  },
+];
+
+function refusalLog(backend: Backend, c: (typeof LOGGED)[number]): string {
+  const insns = assemble(c.body.join('\n')).insns;
+  try {
+    backend.loadProgram({ type: BPF_PROG_TYPE_XDP, insns, logLevel: 1, name: 'globals', btf: globalFuncBtf(insns, c.decls, c.main) }).program.close();
+    return 'accepted';
+  } catch (e) {
+    return (e as { log?: string }).log ?? String(e);
+  }
+}
+
+describe('what the kernel only logs', () => {
+  test.each(LOGGED)('bpfsim: $name', (c) => {
+    expect(refusalLog(sim, c)).toMatch(c.log);
+  });
+
+  test.skipIf(!kernel).each(LOGGED)('kernel: $name', (c) => {
+    expect(refusalLog(kernel!, c)).toMatch(c.log);
+  });
 });
 
 describe('global functions', () => {

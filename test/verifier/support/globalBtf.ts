@@ -18,8 +18,11 @@ export interface FuncDecl {
   readonly ret?: 'int' | 'ptr';
 }
 
-/** The BTF of `insns`, the n-th call target (in instruction order) declared by `decls[n]` (default: a static `int f(int)`). */
-export function globalFuncBtf(insns: readonly Insn[], decls: readonly FuncDecl[]): ProgramBtf {
+/**
+ * The BTF of `insns`: the program a global `int prog(struct xdp_md *)` (or `main`), the n-th call
+ * target (in instruction order) declared by `decls[n]` (default: a static `int f(int)`).
+ */
+export function globalFuncBtf(insns: readonly Insn[], decls: readonly FuncDecl[], main: FuncDecl = { global: true, params: ['ctx'] }): ProgramBtf {
   const entries = new Set<number>();
   insns.forEach((ins, i) => {
     if (ins.code === 0x85 && ins.src === BPF_PSEUDO_CALL) entries.add(i + 1 + ins.imm);
@@ -35,7 +38,7 @@ export function globalFuncBtf(insns: readonly Insn[], decls: readonly FuncDecl[]
     const proto = b.funcProto(d.ret === 'ptr' ? pair : int, d.params.map((p, i) => [`a${i}`, types[p]] as const));
     return b.func(name, proto, d.global ? BTF_FUNC_GLOBAL : BTF_FUNC_STATIC);
   };
-  const ids = [declare('prog', { global: true, params: ['ctx'] })];
+  const ids = [declare('prog', main)];
   [...entries].sort((x, y) => x - y).forEach((_, n) => ids.push(declare(`f${n + 1}`, decls[n] ?? { global: false, params: ['int'] })));
   const btf = b.build();
   const starts = [0, ...[...entries].sort((x, y) => x - y)];
