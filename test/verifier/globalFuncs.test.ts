@@ -10,6 +10,7 @@ import { KernelBackend, kernelAvailable } from '../../src/kernel/index.js';
 import { BPF_PROG_TYPE_XDP } from '../../src/uapi.js';
 import { type Backend, SimBackend } from '../../src/vm/index.js';
 import { type FuncDecl, globalFuncBtf } from './support/globalBtf.js';
+import { lockedArray } from './support/lockedArray.js';
 import { kernelReason } from './support/verdicts.js';
 
 const G_CTX: FuncDecl = { global: true, params: ['ctx'] };
@@ -27,6 +28,8 @@ interface Case {
   readonly processed: number;
   /** Load without BTF func_info (default false). */
   readonly noBtf?: boolean;
+  /** Put a map of values with a `bpf_spin_lock` at offset 8 in the fd_array (default false). */
+  readonly locked?: boolean;
 }
 
 const CASES: readonly Case[] = [
@@ -147,6 +150,14 @@ const CASES: readonly Case[] = [
       'f1:', 'r2 = 0', 'r3 = 0', 'call bpf_tail_call', 'r0 = 0', 'exit'],
     decls: [G_CTX], want: 'R6 invalid mem access \'scalar\'', processed: 8,
   },
+  {
+    name: 'no global function call while holding a lock, unlike a static one',
+    body: ['r1 = 0', '*(u32 *)(r10 -4) = r1', 'r2 = r10', 'r2 += -4', 'r1 = map[idx:0]', 'call bpf_map_lookup_elem', 'if r0 == 0 goto out',
+      'r6 = r0', 'r1 = r6', 'r1 += 8', 'call bpf_spin_lock', 'r1 = 1', 'call f1', 'r1 = 1', 'call f2', 'r1 = r6', 'r1 += 8', 'call bpf_spin_unlock',
+      'out:', 'r0 = 0', 'exit', 'f1:', 'r0 = r1', 'exit', 'f2:', 'r0 = r1', 'exit'],
+    decls: [S_INT, G_INT], locked: true,
+    want: 'global function calls are not allowed while holding a lock,\nuse static function instead', processed: 17,
+  },
 ];
 
 interface Outcome {
@@ -158,7 +169,8 @@ function outcome(backend: Backend, c: Case): Outcome {
   const insns = assemble(c.body.join('\n')).insns;
   try {
     const btf = c.noBtf ? {} : { btf: globalFuncBtf(insns, c.decls) };
-    const r = backend.loadProgram({ type: BPF_PROG_TYPE_XDP, insns, logLevel: 1, name: 'globals', ...btf });
+    const maps = c.locked ? { maps: [backend.createMap(lockedArray())] } : {};
+    const r = backend.loadProgram({ type: BPF_PROG_TYPE_XDP, insns, logLevel: 1, name: 'globals', ...btf, ...maps });
     r.program.close();
     return { reason: '', processed: r.verifiedInsns ?? -1 };
   } catch (e) {

@@ -3,28 +3,13 @@
  * value's `struct bpf_spin_lock`, no calls inside but the unlock, released before exit.
  */
 import { describe, expect, test } from 'vitest';
-import { BtfBuilder, encodeBtf } from '../../src/elf/index.js';
 import { assemble } from '../../src/isa/index.js';
 import { KernelBackend, kernelAvailable } from '../../src/kernel/index.js';
-import type { MapSpec } from '../../src/maps/index.js';
-import { BPF_MAP_TYPE_ARRAY, BPF_PROG_TYPE_XDP } from '../../src/uapi.js';
+import { BPF_PROG_TYPE_XDP } from '../../src/uapi.js';
 import type { Backend } from '../../src/vm/index.js';
 import { SimBackend } from '../../src/vm/index.js';
+import { lockedArray } from './support/lockedArray.js';
 import { loadReason } from './support/verdicts.js';
-
-/** An array of `struct { u64 a; struct bpf_spin_lock lock; u32 b; }`: the lock at offset 8. */
-function lockedArray(): MapSpec {
-  const b = new BtfBuilder();
-  const u32 = b.int('unsigned int', 4);
-  const u64 = b.int('long long unsigned int', 8);
-  const lock = b.struct('bpf_spin_lock', [['val', u32]]);
-  const value = b.struct('val', [['a', u64], ['lock', lock], ['b', u32]]);
-  const built = b.build();
-  return {
-    type: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: built.resolveSize(value), maxEntries: 2, name: 'locked',
-    btf: { raw: encodeBtf(built).bytes, keyTypeId: u32, valueTypeId: value },
-  };
-}
 
 const LOOKUP = ['r1 = 0', '*(u32 *)(r10 -4) = r1', 'r2 = r10', 'r2 += -4', 'r1 = map[idx:0]', 'call bpf_map_lookup_elem', 'if r0 == 0 goto out', 'r6 = r0'];
 const LOCK = ['r1 = r6', 'r1 += 8', 'call bpf_spin_lock'];
