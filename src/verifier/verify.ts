@@ -16,6 +16,7 @@ import { kfuncCheck, kfuncIsIterNext } from './kfuncs.js';
 import { formatLiveness, liveRegisters } from './liveness.js';
 import { VerifierError, fail } from './log.js';
 import { initialState } from './state.js';
+import { resolveAttachTarget } from './tracingCtx.js';
 import { Walker, lineAt, sourceText } from './walker.js';
 
 export type { VerifyOptions } from './env.js';
@@ -96,6 +97,7 @@ export function verifyProgram(insns: readonly Insn[], opts: VerifyProgramOptions
   try {
     const shape = checkStructure(insns, opts.maps ?? [], kfuncCheck(opts));
     env = new Env(insns, opts, shape, helpers, ctx, computeAux(insns, shape.subprogs, (imm) => kfuncIsIterNext(opts, imm)));
+    resolveAttachTarget(env);
     env.live = liveRegisters(insns, helpers);
     if (env.log.level >= 2) env.log.write(formatLiveness(insns, env.live, shape.subprogs));
     walker = new Walker(env, opts.recordStates ?? false, states);

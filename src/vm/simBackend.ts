@@ -130,7 +130,7 @@ export class SimBackend implements Backend {
 
   loadProgram(spec: ProgramLoadSpec): LoadResult {
     checkHelperCalls(this.machine.helpers, spec.insns, spec.type, spec.license);
-    const verdict = this.verify ? verifyLoad(spec, this.machine.helpers, kfuncNames(this.machine)) : undefined;
+    const verdict = this.verify ? verifyLoad(spec, this.machine.helpers, kfuncNames(this.machine), this.machine.kernelTypes) : undefined;
     const { insns, maps } = resolveMapRefs(spec);
     const layout = ctxLayout(spec.type, spec.expectedAttachType ?? 0);
     const program = this.machine.loadProgram({

@@ -1,0 +1,60 @@
+/*
+ * Programs the verifier types through BTF, run on the simulator with verification on
+ * (`createMachine`: bpfsim's kernel BTF): fields of a map's kernel object read through the map
+ * pointer (the descriptor holds them at `struct bpf_map`'s offsets), and a BTF raw tracepoint
+ * reading a field of the task_struct its argument points to; on every engine, checked.
+ */
+import { afterAll, describe, expect, test } from 'vitest';
+import { BTF_KIND_TYPEDEF, simKernelBtf } from '../../src/elf/index.js';
+import { assemble } from '../../src/isa/index.js';
+import { MAP_DESCRIPTOR_SIZE, MapDescriptor } from '../../src/maps/index.js';
+import { createMachine } from '../../src/machines.js';
+import { BPF_PROG_TYPE_TRACING, BPF_PROG_TYPE_XDP, BPF_TRACE_RAW_TP } from '../../src/uapi.js';
+import { SimBackend } from '../../src/vm/index.js';
+import { VerifierRejectedError } from '../../src/verifier/index.js';
+
+describe.each(['interp', 'jit'])('on %s', (engine) => {
+  const machine = createMachine();
+  const sim = new SimBackend({ machine, checked: true, engine });
+  afterAll(() => sim.close());
+
+  test("a map pointer reads the map's max_entries, type, key size, id and name", () => {
+    const map = sim.createMap({ type: 2, keySize: 4, valueSize: 12, maxEntries: 7, name: 'cfg' });
+    const read = (field: string): number => {
+      const { program } = sim.loadProgram({ type: BPF_PROG_TYPE_XDP, insns: assemble(`r1 = map[idx:0]\n${field}\nexit`).insns, maps: [map] });
+      try {
+        return program.testRun({ data: new Uint8Array(64) }).retval;
+      } finally {
+        program.close();
+      }
+    };
+    expect(read(`r0 = *(u32 *)(r1 +${MapDescriptor.max_entries})`)).toBe(7);
+    expect(read(`r0 = *(u32 *)(r1 +${MapDescriptor.map_type})`)).toBe(2);
+    expect(read(`r0 = *(u32 *)(r1 +${MapDescriptor.key_size})`)).toBe(4);
+    expect(read(`r0 = *(u32 *)(r1 +${MapDescriptor.id})`)).toBe(map.id);
+    expect(read(`r0 = *(u8 *)(r1 +${MapDescriptor.name + 2})`)).toBe('g'.charCodeAt(0));
+    expect(read(`r0 = *(u32 *)(r1 +${MapDescriptor.elem_size})`)).toBe(16);
+    expect(read(`r0 = *(u32 *)(r1 +${MapDescriptor.index_mask})`)).toBe(7);
+    expect(MAP_DESCRIPTOR_SIZE).toBe(312);
+    expect(() => read('*(u32 *)(r1 +76) = r1\nr0 = 0')).toThrow(VerifierRejectedError);
+  });
+
+  test('tp_btf sched_switch reads prev->pid through its trusted argument', () => {
+    const btf = simKernelBtf();
+    const insns = assemble('r2 = *(u64 *)(r1 +8)\nr0 = *(u32 *)(r2 +12)\nexit').insns;
+    const attachBtfId = btf.find('btf_trace_sched_switch', BTF_KIND_TYPEDEF)!;
+    const { program, log } = sim.loadProgram({ type: BPF_PROG_TYPE_TRACING, expectedAttachType: BPF_TRACE_RAW_TP, attachBtfId, insns, logLevel: 2 });
+    try {
+      expect(log).toContain("func 'sched_switch' arg1 has btf_id");
+      expect(log).toContain('R2=trusted_ptr_task_struct()');
+      const args = new Uint8Array(32);
+      new DataView(args.buffer).setBigUint64(8, BigInt(machine.task.address), true);
+      expect(program.testRun({ ctx: args, repeat: 0, ctxSizeOut: 0 }).retval).toBe(1000);
+    } finally {
+      program.close();
+    }
+    const bad = assemble('r2 = *(u64 *)(r1 +8)\nr0 = *(u32 *)(r2 +64)\nexit').insns;
+    expect(() => sim.loadProgram({ type: BPF_PROG_TYPE_TRACING, expectedAttachType: BPF_TRACE_RAW_TP, attachBtfId, insns: bad }))
+      .toThrow(/access beyond struct task_struct at off 64 size 4/);
+  });
+});
