@@ -117,6 +117,8 @@ export class Env {
   readonly explored: Explored;
   /** Which subprograms are global (BTF linkage), verified apart from their callers. */
   readonly globalSubprogs: Uint8Array;
+  /** Loads through a PTR_TO_BTF_ID, which run as PROBE_MEM loads (the kernel's convert_ctx_accesses rewrites them). */
+  readonly probeLoads = new Set<number>();
   /** A tracing program's attach target (attach_func_proto), found before the walk. */
   attach: AttachProto | undefined = undefined;
 

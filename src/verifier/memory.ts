@@ -210,6 +210,7 @@ export function checkMemAccess(
       break;
     case RegType.BTF_ID:
       checkBtfIdAccess(env, regno, off, size, write, dst);
+      if (dst) env.probeLoads.add(env.insnIdx);
       break;
     case RegType.CONST_MAP:
       checkMapPtrAccess(env, regno, off, size, write, dst);

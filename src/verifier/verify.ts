@@ -62,6 +62,8 @@ export interface VerifyResult {
   readonly stats: VerifyStats;
   /** The register and stack states seen before instruction `insn` on each path (with `recordStates`). */
   stateAt(insn: number): readonly string[];
+  /** The loads through kernel pointers (PTR_TO_BTF_ID), in order: a loader runs them as BPF_PROBE_MEM loads. */
+  readonly probeLoads: readonly number[];
 }
 
 /** Options of `verifyProgram`. */
@@ -124,5 +126,6 @@ export function verifyProgram(insns: readonly Insn[], opts: VerifyProgramOptions
   return {
     ok: !error, errno, errors: error ? [error] : [], log: env.log.toString(), stats,
     stateAt: (i) => states[i] ?? [],
+    probeLoads: error ? [] : [...env.probeLoads].sort((a, b) => a - b),
   };
 }

@@ -45,3 +45,4 @@ export { BPF_FIB_LKUP_RET, BPF_FIB_LOOKUP, FibTable, RT_TABLE } from './net/fib.
 export type { Neighbour, Route, RouteSpec, RouteType } from './net/fib.js';
 export { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, SimSocket, SocketTable, TcpState, parseIp } from './net/sockets.js';
 export type { SocketSpec } from './net/sockets.js';
+export { markProbeLoads, probeAddress } from './probeMem.js';

@@ -2,7 +2,8 @@
  * Programs the verifier types through BTF, run on the simulator with verification on
  * (`createMachine`: bpfsim's kernel BTF): fields of a map's kernel object read through the map
  * pointer (the descriptor holds them at `struct bpf_map`'s offsets), and a BTF raw tracepoint
- * reading a field of the task_struct its argument points to; on every engine, checked.
+ * reading a field of the task_struct its argument points to, or 0 through a pointer to nothing
+ * (PROBE_MEM loads); on every engine, checked and not.
  */
 import { afterAll, describe, expect, test } from 'vitest';
 import { BTF_KIND_TYPEDEF, simKernelBtf } from '../../src/elf/index.js';
@@ -13,9 +14,9 @@ import { BPF_PROG_TYPE_TRACING, BPF_PROG_TYPE_XDP, BPF_TRACE_RAW_TP } from '../.
 import { SimBackend } from '../../src/vm/index.js';
 import { VerifierRejectedError } from '../../src/verifier/index.js';
 
-describe.each(['interp', 'jit'])('on %s', (engine) => {
+describe.each([['interp', true], ['jit', true], ['interp', false], ['jit', false]] as const)('on %s, checked %s', (engine, checked) => {
   const machine = createMachine();
-  const sim = new SimBackend({ machine, checked: true, engine });
+  const sim = new SimBackend({ machine, checked, engine });
   afterAll(() => sim.close());
 
   test("a map pointer reads the map's max_entries, type, key size, id and name", () => {
@@ -47,9 +48,14 @@ describe.each(['interp', 'jit'])('on %s', (engine) => {
     try {
       expect(log).toContain("func 'sched_switch' arg1 has btf_id");
       expect(log).toContain('R2=trusted_ptr_task_struct()');
-      const args = new Uint8Array(32);
-      new DataView(args.buffer).setBigUint64(8, BigInt(machine.task.address), true);
-      expect(program.testRun({ ctx: args, repeat: 0, ctxSizeOut: 0 }).retval).toBe(1000);
+      const run = (prev: bigint): number => {
+        const args = new Uint8Array(32);
+        new DataView(args.buffer).setBigUint64(8, prev, true);
+        return program.testRun({ ctx: args, repeat: 0, ctxSizeOut: 0 }).retval;
+      };
+      expect(run(BigInt(machine.task.address))).toBe(1000);
+      // A load through a kernel pointer is a PROBE_MEM load: where nothing is mapped it gives 0.
+      expect([run(0n), run(8n), run(0xdead00000000n), run(0xffffffff_fffffff0n)]).toEqual([0, 0, 0, 0]);
     } finally {
       program.close();
     }
