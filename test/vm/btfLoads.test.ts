@@ -6,12 +6,12 @@
  * (PROBE_MEM loads); on every engine, checked and not.
  */
 import { afterAll, describe, expect, test } from 'vitest';
-import { BTF_KIND_TYPEDEF, simKernelBtf } from '../../src/elf/index.js';
+import { BTF_KIND_FUNC, BTF_KIND_TYPEDEF, simKernelBtf } from '../../src/elf/index.js';
 import { assemble } from '../../src/isa/index.js';
 import { MAP_DESCRIPTOR_SIZE, MapDescriptor } from '../../src/maps/index.js';
 import { createMachine } from '../../src/machines.js';
 import { BPF_PROG_TYPE_TRACING, BPF_PROG_TYPE_XDP, BPF_TRACE_RAW_TP } from '../../src/uapi.js';
-import { SimBackend } from '../../src/vm/index.js';
+import { KernXdpBuff, KernXdpRxqInfo, SimBackend } from '../../src/vm/index.js';
 import { VerifierRejectedError } from '../../src/verifier/index.js';
 
 describe.each([['interp', true], ['jit', true], ['interp', false], ['jit', false]] as const)('on %s, checked %s', (engine, checked) => {
@@ -38,6 +38,25 @@ describe.each([['interp', true], ['jit', true], ['interp', false], ['jit', false
     expect(read(`r0 = *(u32 *)(r1 +${MapDescriptor.index_mask})`)).toBe(7);
     expect(MAP_DESCRIPTOR_SIZE).toBe(312);
     expect(() => read('*(u32 *)(r1 +76) = r1\nr0 = 0')).toThrow(VerifierRejectedError);
+  });
+
+  test('bpf_cast_to_kern_ctx gives the XDP frame\'s xdp_buff: data, data_end, frame_sz and rxq->queue_index', () => {
+    const cast = simKernelBtf().find('bpf_cast_to_kern_ctx', BTF_KIND_FUNC)!;
+    const read = (body: string): number => {
+      const insns = assemble(`r6 = r1\ncall kfunc ${cast}\n${body}\nexit`).insns;
+      const { program } = sim.loadProgram({ type: BPF_PROG_TYPE_XDP, insns });
+      try {
+        return program.testRun({ data: new Uint8Array(60) }).retval;
+      } finally {
+        program.close();
+      }
+    };
+    const K = KernXdpBuff;
+    expect(read(`r1 = *(u64 *)(r0 +${K.data})\nr2 = *(u64 *)(r0 +${K.data_end})\nr2 -= r1\nr0 = r2`)).toBe(60);
+    expect(read(`r1 = *(u64 *)(r0 +${K.data})\nr2 = *(u32 *)(r6 +0)\nr1 -= r2\nr0 = r1`)).toBe(0);
+    expect(read(`r0 = *(u32 *)(r0 +${K.frame_sz})`)).toBe(4096);
+    expect(read(`r1 = *(u64 *)(r0 +${K.rxq})\nr0 = *(u32 *)(r1 +${KernXdpRxqInfo.queue_index})`)).toBe(0);
+    expect(read(`r1 = *(u64 *)(r0 +${K.rxq})\nr2 = *(u64 *)(r1 +${KernXdpRxqInfo.dev})\nr0 = *(u32 *)(r2 +16)`)).toBe(0);
   });
 
   test('tp_btf sched_switch reads prev->pid through its trusted argument', () => {
