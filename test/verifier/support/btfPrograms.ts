@@ -5,6 +5,7 @@
  */
 import { BTF_KIND_FUNC, BTF_KIND_TYPEDEF, btfKernelTypes, type Btf } from '../../../src/elf/index.js';
 import { assemble, encodeInsns, type Insn } from '../../../src/isa/index.js';
+import { ERRNO } from '../../../src/errno.js';
 import { nativeBpf } from '../../../src/kernel/index.js';
 import { BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP } from '../../../src/uapi.js';
 import { verifyProgram } from '../../../src/verifier/index.js';
@@ -69,5 +70,5 @@ export function kernelBtfVerdict(p: BtfProgram, btf: Btf, fdArray: readonly numb
 export function tracingLoadsRefused(btf: Btf): string | undefined {
   const p: BtfProgram = { type: BPF_PROG_TYPE_TRACING, attachType: 24, target: 'bpf_fentry_test1', source: 'r0 = 0;exit' };
   const r = kernelBtfVerdict(p, btf, []);
-  return r.ok || r.processed ? undefined : `the kernel refuses tracing programs before verifying them (errno ${r.errno}, no log)`;
+  return r.errno === ERRNO.EPERM && !r.message ? 'the kernel refuses fentry programs with EPERM before verifying them (no log)' : undefined;
 }
