@@ -15,6 +15,8 @@ import {
 } from './types.js';
 
 const MAX_RESOLVE_DEPTH = 32;
+/** Structs a walk may enter: each step goes one level deeper, so only a BTF whose structs contain themselves reaches it. */
+const MAX_WALK_STEPS = 1024;
 
 const TAG_FLAGS: Readonly<Record<string, number>> = { user: BtfPtrFlag.USER, percpu: BtfPtrFlag.PERCPU, rcu: BtfPtrFlag.RCU };
 
@@ -75,7 +77,7 @@ function pointerMember(btf: Btf, ptrId: number, flags: number, field: string): S
 /** btf_struct_access: what a load of `size` bytes at `off` in the struct `id` of `btf` gives. */
 export function structAccess(btf: Btf, id: number, off: number, size: number): StructAccess {
   let flags = 0;
-  for (let steps = 0; steps < 1024; steps++) {
+  for (let steps = 0; steps < MAX_WALK_STEPS; steps++) {
     id = btf.skipMods(id);
     const t = btf.type(id);
     if (!isComposite(t)) return error(ERRNO.EINVAL, `Type '${t.name}' is not a struct`);
