@@ -1,4 +1,4 @@
-import { BTF_KIND_FUNC, simKernelBtf } from './elf/index.js';
+import { BTF_KIND_FUNC, btfKernelTypes, simKernelBtf } from './elf/index.js';
 import { defaultKfuncs } from './helpers/index.js';
 import type { KfuncDef } from './helpers/index.js';
 import { jit } from './jit/index.js';
@@ -18,8 +18,8 @@ export function simKernelKfuncs(): Map<number, KfuncDef> {
 
 /**
  * A Machine with everything bpfsim has: the interpreter and the WebAssembly JIT (plus any in
- * `opts.engines`), and the kfuncs of the simulated kernel's BTF.
+ * `opts.engines`), and the kfuncs and types of the simulated kernel's BTF.
  */
 export function createMachine(opts: MachineOptions = {}): Machine {
-  return new Machine({ kfuncs: simKernelKfuncs(), ...opts, engines: [jit, ...(opts.engines ?? [])] });
+  return new Machine({ kfuncs: simKernelKfuncs(), kernelTypes: btfKernelTypes(simKernelBtf()), ...opts, engines: [jit, ...(opts.engines ?? [])] });
 }

@@ -17,6 +17,8 @@ export { funcLinkage, funcSignature } from './funcSignature.js';
 export { declare, typeToC } from './btf/printC.js';
 export { formatTypeRaw } from './btf/raw.js';
 export { simKernelBtf } from './btf/simKernel.js';
+export { btfKernelTypes } from './btf/kernelTypes.js';
+export { structAccess } from './btf/structWalk.js';
 export * from './core/kinds.js';
 export { applyCoreRelocations, coreCandidates, formatSpec, CORE_POISON_IMM, type CoreRelocation, type CoreOutcome } from './core/relocate.js';
 export { essentialName, typesAreCompatible, typesMatch } from './core/spec.js';

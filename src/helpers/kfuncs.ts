@@ -1,5 +1,6 @@
 import { ERRNO } from '../errno.js';
 import { argPtr, argU32 } from './args.js';
+import type { NetEnv } from './packet.js';
 import type { HelperCall, HelperImpl } from './types.js';
 
 /** A kernel function a program may call (BPF_PSEUDO_KFUNC_CALL), known by its BTF name. */
@@ -60,6 +61,13 @@ const iterNumDestroy: HelperImpl = (c) => {
   return 0;
 };
 
+/** `bpf_cast_to_kern_ctx(ctx)`: an XDP frame's kernel `struct xdp_buff`; for other contexts, the context itself. */
+const castToKernCtx: HelperImpl = (c) => {
+  const addr = argPtr(c, 1);
+  const ctx = (c.env as { readonly net?: NetEnv }).net?.context(addr);
+  return ctx?.kind === 'xdp' ? ctx.kernCtx : addr;
+};
+
 /** The kfuncs bpfsim implements, by name (a Machine numbers them by its target BTF). */
 export const defaultKfuncs: readonly KfuncDef[] = [
   { name: 'bpf_rcu_read_lock', impl: () => 0 },
@@ -67,5 +75,5 @@ export const defaultKfuncs: readonly KfuncDef[] = [
   { name: 'bpf_iter_num_new', impl: iterNumNew },
   { name: 'bpf_iter_num_next', impl: iterNumNext },
   { name: 'bpf_iter_num_destroy', impl: iterNumDestroy },
-  { name: 'bpf_cast_to_kern_ctx', impl: (c) => argPtr(c, 1) },
+  { name: 'bpf_cast_to_kern_ctx', impl: castToKernCtx },
 ];

@@ -119,7 +119,9 @@ export interface XdpBuff {
   readonly ingressIfindex: number;
   /** RX queue it arrived on. */
   readonly rxQueueIndex: number;
-  /** Writes the pointers back to `xdp_md` and remaps the packet for checked mode. */
+  /** Arena address of the frame's kernel `struct xdp_buff` (bpfsim's kernel BTF layout), what bpf_cast_to_kern_ctx gives. */
+  readonly kernCtx: number;
+  /** Writes the pointers back to `xdp_md` (and the xdp_buff) and remaps the packet for checked mode. */
   sync(): void;
 }
 

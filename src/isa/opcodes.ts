@@ -35,6 +35,11 @@ export const BPF_IMM = 0x00;
 export const BPF_ABS = 0x20;
 /** Mode: legacy packet access at a register-relative offset. */
 export const BPF_IND = 0x40;
+/**
+ * LDX mode internal to a loaded program (the kernel's BPF_PROBE_MEM, never in bytecode given to
+ * the verifier): a load through a kernel pointer, which gives 0 where the address faults.
+ */
+export const BPF_PROBE_MEM = 0x20;
 /** Mode: regular memory access. */
 export const BPF_MEM = 0x60;
 /** Mode: sign-extending load (v4). */

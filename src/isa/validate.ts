@@ -4,7 +4,7 @@ import type { Insn } from './insn.js';
 import {
   BPF_ABS, BPF_ADD, BPF_ALU, BPF_ALU64, BPF_AND, BPF_ATOMIC, BPF_CALL, BPF_CMPXCHG, BPF_DIV,
   BPF_DW, BPF_END, BPF_EXIT, BPF_FETCH, BPF_IND, BPF_JA, BPF_JCOND, BPF_JMP, BPF_JMP32,
-  BPF_K, BPF_LD, BPF_LDX, BPF_MEM, BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_NEG, BPF_OR, BPF_PSEUDO_CALL,
+  BPF_K, BPF_LD, BPF_LDX, BPF_MEM, BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_NEG, BPF_OR, BPF_PROBE_MEM, BPF_PSEUDO_CALL,
   BPF_PSEUDO_KFUNC_CALL, BPF_ST, BPF_W, BPF_X, BPF_XCHG, BPF_XOR, LD_IMM64, MAX_BPF_REG,
   insnClass, insnMode, insnOp, insnSize, insnSrc,
 } from './opcodes.js';
@@ -27,6 +27,8 @@ export class InvalidInsnError extends BpfError {
 export interface ValidateOptions {
   /** Accept `call %rN` (JMP|CALL|X), which uBPF supports and Linux does not. Default true. */
   readonly allowCallx?: boolean;
+  /** Accept LDX | BPF_PROBE_MEM, which a loader writes for the verifier's loads through kernel pointers. Default false. */
+  readonly probeMem?: boolean;
 }
 
 function hex(code: number): string {
@@ -125,7 +127,7 @@ function checkLd(insns: readonly Insn[], i: number): string | null {
   return `invalid LD opcode ${hex(ins.code)}`;
 }
 
-function checkMem(ins: Insn): string | null {
+function checkMem(ins: Insn, opts: ValidateOptions): string | null {
   const cls = insnClass(ins.code);
   const mode = insnMode(ins.code);
   const size = insnSize(ins.code);
@@ -133,7 +135,7 @@ function checkMem(ins: Insn): string | null {
   if (dst) return dst;
   if (cls === BPF_LDX) {
     if (mode === BPF_MEMSX && size === BPF_DW) return `invalid opcode ${hex(ins.code)}: no sign-extending 8-byte load`;
-    if (mode !== BPF_MEM && mode !== BPF_MEMSX) return `invalid LDX opcode ${hex(ins.code)}`;
+    if (mode !== BPF_MEM && mode !== BPF_MEMSX && !(mode === BPF_PROBE_MEM && opts.probeMem)) return `invalid LDX opcode ${hex(ins.code)}`;
     return reg(ins.src, 'source') ?? unused(ins, { imm: true });
   }
   if (cls === BPF_ST) {
@@ -161,7 +163,7 @@ export function checkInsn(insns: readonly Insn[], i: number, opts: ValidateOptio
     case BPF_JMP: return checkJmp(ins, false, opts);
     case BPF_JMP32: return checkJmp(ins, true, opts);
     case BPF_LD: return checkLd(insns, i);
-    default: return checkMem(ins);
+    default: return checkMem(ins, opts);
   }
 }
 

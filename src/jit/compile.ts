@@ -8,6 +8,7 @@ import { regsOf } from './emitCall.js';
 import type { CalleeShape } from './emitCall.js';
 import type { ModuleRefs } from './emitter.js';
 import { emitFunction } from './emitFunction.js';
+import { isProbeLoad } from './emitMem.js';
 import { analyseGraph } from './dominators.js';
 import { callbackFunction, runFunction, tailFunction } from './entries.js';
 import { BPF_FUNC_map_lookup_elem, findArrayLookups } from './inline.js';
@@ -151,6 +152,7 @@ export function compileProgram(insns: readonly Insn[], opts: CompileOptions): Co
   const slow = opts.checked ? m.importFunc('env', 'slow', [I32, I32, I32, I32, I32], [I32]) : -1;
   const helperx = calls.callx ? m.importFunc('env', 'helperx', [I32, I32, I32], [I32]) : -1;
   const tailFn = calls.tails > 0 ? m.importFunc('env', 'tail', [I32], [I32]) : -1;
+  const probeFn = insns.some(isProbeLoad) ? m.importFunc('env', 'probe', [I32, I32, I32], [I32]) : -1;
   const helperFns = new Map<number, number>();
   for (const id of calls.helpers) helperFns.set(id, m.importFunc('env', `h${id}`, [I32, I32], [I32]));
   const kfuncFns = new Map<number, number>();
@@ -177,7 +179,7 @@ export function compileProgram(insns: readonly Insn[], opts: CompileOptions): Co
   m.exportFunc('tail', tail);
   if (cb >= 0) m.exportFunc('cb', cb);
   const refs: ModuleRefs = {
-    scratch: opts.scratch, checked: opts.checked, faultFn, chkR, chkW, helperx, helperFns, kfuncFns, tailFn,
+    scratch: opts.scratch, checked: opts.checked, faultFn, chkR, chkW, helperx, helperFns, kfuncFns, tailFn, probeFn,
     callbacks: prog.callbacks.length > 0, callbackParams: shapes.callbackParams, helperLive: shapes.helperLive,
     inlineLookups: inline.lookups,
     gLeft: g.left, readCache: { start: g.rs, span: g.rn }, writeCache: { start: g.ws, span: g.wn },

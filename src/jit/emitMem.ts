@@ -1,21 +1,48 @@
 import {
-  BPF_ABS, BPF_ADD, BPF_AND, BPF_CMPXCHG, BPF_DW, BPF_FETCH, BPF_MEMSX, BPF_OR, BPF_STX, BPF_XCHG,
+  BPF_ABS, BPF_ADD, BPF_AND, BPF_CMPXCHG, BPF_DW, BPF_FETCH, BPF_LDX, BPF_MEMSX, BPF_OR, BPF_PROBE_MEM, BPF_STX, BPF_XCHG,
   BPF_XOR, insnClass, insnMode, insnSize, sizeBytes,
 } from '../isa/index.js';
 import type { Insn } from '../isa/index.js';
 import { bswap16, bswap32 } from './emitAlu.js';
 import type { InsnEmitter } from './emitter.js';
 import { Fault, IO } from './layout.js';
-import { AtomicRmw, Op, RMW_I64, RMW_I64_32 } from './wasm/ops.js';
+import { AtomicRmw, I64, Op, RMW_I64, RMW_I64_32 } from './wasm/ops.js';
 
 const LOAD_U: Record<number, number> = { 1: Op.i64Load8U, 2: Op.i64Load16U, 4: Op.i64Load32U, 8: Op.i64Load };
 const LOAD_S: Record<number, number> = { 1: Op.i64Load8S, 2: Op.i64Load16S, 4: Op.i64Load32S };
 const STORE: Record<number, number> = { 1: Op.i64Store8, 2: Op.i64Store16, 4: Op.i64Store32, 8: Op.i64Store };
 const ALIGN: Record<number, number> = { 1: 0, 2: 1, 4: 2, 8: 3 };
 
-/** LDX: `dst = *(size *)(src + off)`, zero- or (MEMSX) sign-extending. */
+/** Whether `ins` is a BPF_PROBE_MEM load (through a kernel pointer). */
+export function isProbeLoad(ins: Insn): boolean {
+  return insnClass(ins.code) === BPF_LDX && insnMode(ins.code) === BPF_PROBE_MEM;
+}
+
+/** A BPF_PROBE_MEM load: the `probe` import finds the bytes in the arena; where nothing is mapped the load gives 0. */
+function emitProbeLoad(e: InsnEmitter, ins: Insn, n: number): void {
+  const f = e.f;
+  f.get(e.reg(ins.src));
+  if (ins.off !== 0) { f.i64s(ins.off); f.op(Op.i64Add); }
+  f.tee(e.t64);
+  f.op(Op.i32WrapI64);
+  f.get(e.t64); f.i64(32, 0); f.op(Op.i64ShrU); f.op(Op.i32WrapI64);
+  f.i32(n);
+  f.call(e.refs.probeFn);
+  f.tee(e.t32);
+  f.i32(0); f.op(Op.i32LtS);
+  f.if(I64);
+  f.i64(0, 0);
+  f.else();
+  f.get(e.t32);
+  f.mem(LOAD_U[n]!, 0, 0);
+  f.end();
+  f.set(e.reg(ins.dst));
+}
+
+/** LDX: `dst = *(size *)(src + off)`, zero- or (MEMSX) sign-extending; PROBE_MEM loads give 0 where they would fault. */
 export function emitLoad(e: InsnEmitter, ins: Insn, pc: number): void {
   const n = sizeBytes(insnSize(ins.code));
+  if (insnMode(ins.code) === BPF_PROBE_MEM) { emitProbeLoad(e, ins, n); return; }
   e.address(ins.src, ins.off, n, false, pc);
   e.f.mem(insnMode(ins.code) === BPF_MEMSX ? LOAD_S[n]! : LOAD_U[n]!, ALIGN[n]!, 0);
   e.f.set(e.reg(ins.dst));

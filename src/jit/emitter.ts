@@ -22,6 +22,8 @@ export interface ModuleRefs {
   readonly kfuncFns: ReadonlyMap<number, number>;
   /** Import `tail(depth) -> i32` for `call bpf_tail_call`, or -1. */
   readonly tailFn: number;
+  /** Import `probe(lo, hi, size) -> i32` for BPF_PROBE_MEM loads: the arena address, or -1 where nothing is mapped; -1 when the program has none. */
+  readonly probeFn: number;
   /** Whether the program has callbacks, which any helper may call. */
   readonly callbacks: boolean;
   /** Registers of r0, r6..r9 that callbacks read of the frame that called the helper. */

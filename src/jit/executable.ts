@@ -3,7 +3,7 @@ import type { DeferredCall, HelperCall, HelperEnv, HelperImpl } from '../helpers
 import { MAX_BPF_STACK, MAX_CALL_FRAMES } from '../isa/index.js';
 import { ProgArrayMap } from '../maps/index.js';
 import type { ArrayLayout } from '../maps/index.js';
-import { BPF_FUNC_tail_call, MAX_TAIL_CALL_CNT, VmFault, faultText } from '../vm/index.js';
+import { BPF_FUNC_tail_call, MAX_TAIL_CALL_CNT, VmFault, faultText, probeAddress } from '../vm/index.js';
 import type { ExecOptions, ExecResult, Executable, Machine, ProgramImage } from '../vm/index.js';
 import { compileProgram } from './compile.js';
 import type { JitStats } from './compile.js';
@@ -129,6 +129,7 @@ export class JitExecutable implements Executable {
     };
     if (checked) env['slow'] = (lo: number, hi: number, size: number, write: number, pc: number): number => this.slow(lo, hi, size, write, pc);
     if (compiled.tail) env['tail'] = (depth: number): number => (this.tail(depth) ? 1 : 0);
+    env['probe'] = (lo: number, hi: number, size: number): number => probeAddress(host.arena, lo, hi, 0, size);
     if (compiled.callx) {
       env['helperx'] = (id: number, pc: number, depth: number): number => {
         if (id === BPF_FUNC_tail_call) return this.tail(depth) ? TAIL_TAKEN : this.keepR0();

@@ -2,6 +2,7 @@ import type { Arena, Region } from '../arena/index.js';
 import { ERRNO, ErrnoError } from '../errno.js';
 import { BPF_F_LOCK, BPF_F_RDONLY, BPF_F_WRONLY } from '../uapi.js';
 import { specialFields } from './btfFields.js';
+import { MAP_DESCRIPTOR_SIZE, MapDescriptor, writeMapDescriptor } from './descriptor.js';
 import type { SpecialField } from './btfFields.js';
 import { MapBatchError, round8 } from './errors.js';
 import type { MapSpec } from './spec.js';
@@ -9,8 +10,8 @@ import type { BatchLookupResult, BatchOptions, MapEnv, UserMap } from './types.j
 
 const { EINVAL, ENOENT, ENOTSUPP, EOPNOTSUPP, EPERM } = ERRNO;
 
-/** Bytes of a map's descriptor region, whose address is the map pointer programs hold. */
-export const MAP_DESCRIPTOR_SIZE = 64;
+/** Map types whose kernel object is a `struct bpf_array` (array, prog array, perf event array, per-CPU array, cgroup array, array of maps). */
+const ARRAY_TYPES: readonly number[] = [2, 3, 4, 6, 8, 12];
 
 /** The simulated CPU that userspace commands (the bpf() syscall side) run on. */
 export const SYSCALL_CPU = 0;
@@ -70,8 +71,7 @@ export abstract class BpfMap implements UserMap {
   readonly address: number;
   /** The value's special fields (`bpf_spin_lock`, `bpf_timer`) from its BTF: never copied, zero in new elements and in what userspace reads. */
   readonly fields: readonly SpecialField[];
-  /** Map id, assigned by the MapRegistry (0 until registered). */
-  id = 0;
+  #id = 0;
   /** The descriptor the simulated process holds for it, assigned by the Machine (-1 until then). */
   fd = -1;
   /** The Machine's services. */
@@ -110,14 +110,24 @@ export abstract class BpfMap implements UserMap {
     this.sysValueSize = this.perCpu ? round8(spec.valueSize) * env.ncpus : spec.valueSize;
     const desc = this.allocRegion(MAP_DESCRIPTOR_SIZE, 'map', `map[${this.label}]`, { writable: false });
     this.address = desc.start;
-    const view = this.arena.view;
-    [this.type, this.keySize, this.valueSize, this.maxEntries, this.mapFlags].forEach((v, i) => {
-      view.setUint32(desc.start + 4 * i, v >>> 0, true);
+    writeMapDescriptor(this.arena.view, desc.start, {
+      type: this.type, keySize: this.keySize, valueSize: this.valueSize, maxEntries: this.maxEntries, mapFlags: this.mapFlags,
+      name: this.name, array: ARRAY_TYPES.includes(this.type),
     });
     this.keyStride = round8(Math.max(this.keySize, 4));
     const scratch = this.allocRegion(2 * this.keyStride + this.sysValueSize, 'map', `scratch[${this.label}]`, { mapped: false });
     this.keyScratch = scratch.start;
     this.valueScratch = scratch.start + 2 * this.keyStride;
+  }
+
+  /** Map id, assigned by the MapRegistry (0 until registered); `map->id` in the descriptor too. */
+  get id(): number {
+    return this.#id;
+  }
+
+  set id(v: number) {
+    this.#id = v;
+    this.arena.view.setUint32(this.address + MapDescriptor.id, v >>> 0, true);
   }
 
   /** The map's name, or its type number when it has none, for messages. */

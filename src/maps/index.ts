@@ -5,7 +5,8 @@
  */
 export * from './spec.js';
 export * from './types.js';
-export { BpfMap, MAP_DESCRIPTOR_SIZE, SYSCALL_CPU } from './base.js';
+export { BpfMap, SYSCALL_CPU } from './base.js';
+export { MAP_DESCRIPTOR_SIZE, MapDescriptor } from './descriptor.js';
 export { MapBatchError } from './errors.js';
 export { createMap } from './create.js';
 export { validateSpec, type Refusal } from './validate.js';

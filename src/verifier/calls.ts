@@ -43,9 +43,9 @@ function funcCall(env: Env, ins: Insn): number {
   st.frames.push(callee);
   if (env.log.level >= 1) {
     env.log.line('caller:');
-    env.log.line(` ${formatFrame(caller)}`);
+    env.log.line(` ${formatFrame(caller, env.opts.kernelTypes)}`);
     env.log.line('callee:');
-    env.log.line(` ${formatState(st)}`);
+    env.log.line(` ${formatState(st, env.opts.kernelTypes)}`);
   }
   return target;
 }

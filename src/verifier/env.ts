@@ -18,6 +18,7 @@ import { Backtrack } from './precision.js';
 import { SccVisits } from './scc.js';
 import type { CtxAccessTable } from './ctxAccess.js';
 import type { HelperProtoSource } from './helperProtos.js';
+import type { AttachProto, KernelTypes } from './kernelTypes.js';
 import { VerifierLog, fail } from './log.js';
 import { type MapInfo, RegState, RegType, markRegKnown, markRegUnknown } from './regState.js';
 import type { FuncState, VerifierState } from './state.js';
@@ -50,6 +51,10 @@ export interface VerifyOptions {
   readonly nrCpus?: number;
   /** The kfuncs the target kernel offers: BTF id to name (kfunc calls and BTF-id loads refer to them). */
   readonly kfuncs?: ReadonlyMap<number, string>;
+  /** The target kernel's types: PTR_TO_BTF_ID loads, map pointer field loads and tracing contexts need them. */
+  readonly kernelTypes?: KernelTypes;
+  /** `attach_btf_id`: the function or tracepoint a tracing program attaches to, in the target kernel's BTF. */
+  readonly attachBtfId?: number;
 }
 
 /** check_reg_arg's kinds: a source read, a destination write that marks it unknown, or one that does not. */
@@ -122,6 +127,10 @@ export class Env {
   /** The arguments of each subprogram, once its prototype was accepted. */
   readonly globalArgs = new Map<number, readonly GlobalArg[]>();
   private readonly funcBySubprog: (ProgramFuncInfo | undefined)[];
+  /** Loads through a PTR_TO_BTF_ID, which run as PROBE_MEM loads (the kernel's convert_ctx_accesses rewrites them). */
+  readonly probeLoads = new Set<number>();
+  /** A tracing program's attach target (attach_func_proto), found before the walk. */
+  attach: AttachProto | undefined = undefined;
 
   constructor(insns: readonly Insn[], opts: VerifyOptions, shape: ProgramShape, helpers: HelperProtoSource, ctx: CtxAccessTable | undefined, aux: Aux) {
     this.insns = insns;

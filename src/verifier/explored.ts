@@ -125,7 +125,7 @@ export class Explored {
         }
         if (!hit && check && statesMaybeLooping(old, cur) && statesEqual(env, old, cur, Exact.EXACT) && !iterDepthsDiffer(old, cur) &&
             old.mayGotoDepth === cur.mayGotoDepth && old.callbackUnrollDepth === cur.callbackUnrollDepth) {
-          fail(ERRNO.EINVAL, `infinite loop detected at insn ${idx}\ncur state:${formatState(cur)}\nold state:${formatState(old)}`);
+          fail(ERRNO.EINVAL, `infinite loop detected at insn ${idx}\ncur state:${formatState(cur, env.opts.kernelTypes)}\nold state:${formatState(old, env.opts.kernelTypes)}`);
         }
         if (!hit && !force && env.jmpsProcessed - env.prevJmpsProcessed < 20 && env.insnProcessed - env.prevInsnProcessed < 100) addNew = false;
       } else {

@@ -9,7 +9,10 @@ export * from './alu.js';
 export * from './branch.js';
 export * from './print.js';
 export * from './bench.js';
-export { RegState, RegType, MAYBE_NULL, RDONLY, RINGBUF, regTypeName, formatReg, type MapInfo } from './regState.js';
+export {
+  RegState, RegType, MAYBE_NULL, RDONLY, RINGBUF, TRUSTED, RCU, UNTRUSTED, USER, PERCPU, regTypeName, formatReg, type MapInfo, type BtfTypeNamer,
+} from './regState.js';
+export { BtfPtrFlag, type AttachProto, type CtxArgType, type KernelTypes, type StructAccess } from './kernelTypes.js';
 export { FuncState, VerifierState, Slot, formatState } from './state.js';
 export { VerifierError } from './log.js';
 export { ctxAccessTable, type CtxAccessTable, type CtxFieldType } from './ctxAccess.js';

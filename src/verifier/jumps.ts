@@ -13,7 +13,7 @@ import { boundsViolation, markUnbounded } from './scalar.js';
 import { type Env, SRC_OP, constReg } from './env.js';
 import { collectLinked, sameRegsIn, syncLinked } from './ids.js';
 import { fail } from './log.js';
-import { MAYBE_NULL, RegState, RegType, isPktPtr, isPointer, markRegUnknown } from './regState.js';
+import { MAYBE_NULL, PERCPU, RegState, RegType, TRUSTED, UNTRUSTED, USER, isPktPtr, isPointer, markRegUnknown } from './regState.js';
 import type { LinkedReg, VerifierState } from './state.js';
 import { pushHistory } from './history.js';
 import { markChainPrecision } from './precision.js';
@@ -33,7 +33,9 @@ export interface JumpOutcome {
 /** reg_not_null: a pointer that cannot be NULL. */
 function notNull(r: RegState): boolean {
   if (r.flags & MAYBE_NULL) return false;
-  return r.type === RegType.MAP_VALUE || r.type === RegType.MAP_KEY || r.type === RegType.MEM || r.type === RegType.CONST_MAP;
+  if (r.type === RegType.BTF_ID) return r.refObjId !== 0 || ((r.flags & TRUSTED) !== 0 && (r.flags & (UNTRUSTED | USER | PERCPU)) === 0);
+  if (r.type === RegType.MEM) return (r.flags & UNTRUSTED) === 0;
+  return r.type === RegType.MAP_VALUE || r.type === RegType.MAP_KEY || r.type === RegType.CONST_MAP;
 }
 
 function pktBranchTaken(dst: RegState, src: RegState, op: number): BranchOutcome {

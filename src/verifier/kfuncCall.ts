@@ -99,10 +99,20 @@ function clobber(env: Env): void {
   }
 }
 
+/** The kernel struct behind each program type's context (bpf_ctx_convert), for the types whose context is a struct. */
+const KERN_CTX: Readonly<Record<number, string>> = {
+  1: 'sk_buff', 2: 'pt_regs', 3: 'sk_buff', 4: 'sk_buff', 6: 'xdp_buff', 7: 'bpf_perf_event_data_kern', 8: 'sk_buff', 9: 'sock',
+  10: 'sk_buff', 11: 'sk_buff', 12: 'sk_buff', 13: 'bpf_sock_ops_kern', 14: 'sk_buff', 16: 'sk_msg', 18: 'bpf_sock_addr_kern',
+  19: 'sk_buff', 22: 'bpf_flow_dissector',
+};
+
+/** bpf_cast_to_kern_ctx: a trusted pointer to the kernel's struct behind the context (`struct xdp_buff` for XDP). */
 function castToKernCtx(env: Env, r1: RegState): void {
   if (r1.type !== RegType.CTX) fail(EINVAL, `arg#0 expected pointer to ctx, but got ${regTypeName(r1.type, r1.flags)}`);
   clobber(env);
-  markPtr(env.reg(0), RegType.BTF_ID, TRUSTED);
+  const name = KERN_CTX[env.opts.progType];
+  const r0 = markPtr(env.reg(0), RegType.BTF_ID, TRUSTED);
+  r0.btfId = (name && env.opts.kernelTypes?.structId(name)) || 0;
 }
 
 /** check_kfunc_call for `call kfunc`; returns the next instruction. */

@@ -10,6 +10,7 @@ import { BpfMap, type MapSpec } from '../maps/index.js';
 import { BPF_F_RDONLY_PROG } from '../uapi.js';
 import type { ProgramLoadSpec } from '../vm/backend.js';
 import { helperTableProtos } from './helperProtos.js';
+import type { KernelTypes } from './kernelTypes.js';
 import type { MapInfo } from './regState.js';
 import { verifyProgram, type VerifyResult } from './verify.js';
 
@@ -51,13 +52,17 @@ export function mapInfoOf(map: unknown): MapInfo | undefined {
   };
 }
 
-/** Verifies a load spec against a helper table and the kfuncs on offer (BTF id to name); throws VerifierRejectedError when Linux would refuse it. */
-export function verifyLoad(spec: ProgramLoadSpec, helpers: HelperTable, kfuncs?: ReadonlyMap<number, string>): VerifyResult {
+/**
+ * Verifies a load spec against a helper table, the kfuncs on offer (BTF id to name) and the
+ * target kernel's types; throws VerifierRejectedError when Linux would refuse it.
+ */
+export function verifyLoad(spec: ProgramLoadSpec, helpers: HelperTable, kfuncs?: ReadonlyMap<number, string>, kernelTypes?: KernelTypes): VerifyResult {
   const maps = (spec.maps ?? []).map(mapInfoOf);
   const opts = {
     progType: spec.type, expectedAttachType: spec.expectedAttachType ?? 0, maps, helpers: helperTableProtos(helpers),
     gpl: licenseIsGplCompatible(spec.license ?? 'GPL'), funcInfo: (spec.btf?.funcInfo.length ?? 0) > 0,
-    ...(spec.btf ? { lineInfo: spec.btf.lineInfo, funcs: spec.btf.funcInfo } : {}), ...(kfuncs ? { kfuncs } : {}),
+    ...(spec.btf ? { lineInfo: spec.btf.lineInfo, funcs: spec.btf.funcInfo } : {}), ...(kfuncs ? { kfuncs } : {}), ...(kernelTypes ? { kernelTypes } : {}),
+    ...(spec.attachBtfId !== undefined ? { attachBtfId: spec.attachBtfId } : {}),
   };
   const result = verifyProgram(spec.insns, { ...opts, logLevel: spec.logLevel ?? 0 });
   if (result.ok) return result;

@@ -3,7 +3,8 @@
  * 6.18, privileged): map values and keys within their size for every value of the variable offset
  * (check_mem_region_access), packet bytes within the range a comparison with `data_end` proved
  * (check_packet_access), context fields by the program type's access table (check_ctx_access),
- * PTR_TO_MEM regions, the stack (stack.ts), with the kernel's messages; narrow loads then
+ * PTR_TO_MEM regions, the stack (stack.ts), kernel structs through PTR_TO_BTF_ID and map pointers
+ * (btfAccess.ts), tracing contexts (tracingCtx.ts), with the kernel's messages; narrow loads then
  * zero- or sign-extend the loaded scalar.
  */
 import { ERRNO } from '../errno.js';
@@ -13,6 +14,8 @@ import { tnumAdd, tnumConst, tnumIsAligned, tnumIsConst, tnumToString, type Tnum
 import { type Env } from './env.js';
 import { fail } from './log.js';
 import { MAYBE_NULL, type MapInfo, RDONLY, RegState, RegType, markPtr, markRegKnown, markRegUnknown, regTypeName } from './regState.js';
+import { checkBtfIdAccess, checkMapPtrAccess } from './btfAccess.js';
+import { tracingCtxAccess } from './tracingCtx.js';
 import { checkStackBounds, stackRead, stackWrite, type StackValue } from './stack.js';
 
 const BPF_MAX_VAR_OFF = 1 << 29;
@@ -135,6 +138,10 @@ export function checkMapAccessType(reg: RegState, off: number, size: number, wri
 function ctxAccess(env: Env, regno: number, off: number, size: number, write: boolean, dst: RegState | null): void {
   const reg = env.reg(regno);
   checkPtrOffReg(reg, regno, false);
+  if (env.attach) {
+    tracingCtxAccess(env, env.attach, off, size, write, dst);
+    return;
+  }
   if (!env.ctx) {
     fail(EACCES, `context access (off=${off} size=${size}) is not supported by bpfsim's verifier for program type ${env.opts.progType} yet`);
   }
@@ -200,6 +207,13 @@ export function checkMemAccess(
       if (write && !pktWritable(env.opts.progType)) fail(EACCES, 'cannot write into packet');
       checkPacketAccess(env, regno, off, size, false);
       if (dst) markRegUnknown(dst);
+      break;
+    case RegType.BTF_ID:
+      checkBtfIdAccess(env, regno, off, size, write, dst);
+      if (dst) env.probeLoads.add(env.insnIdx);
+      break;
+    case RegType.CONST_MAP:
+      checkMapPtrAccess(env, regno, off, size, write, dst);
       break;
     case RegType.SOCKET:
     case RegType.SOCK_COMMON:

@@ -71,7 +71,7 @@ export function ptrAlu(env: Env, dstno: number, ptr: RegState, offReg: RegState,
     fail(ERRNO.EACCES, `R${dstno} pointer arithmetic on ${regTypeName(ptr.type, ptr.flags)} prohibited, null-check it first`);
   }
   const allowed = ptr.type === RegType.CTX || ptr.type === RegType.MAP_VALUE || ptr.type === RegType.MAP_KEY ||
-    ptr.type === RegType.STACK || isPktPtr(ptr) || ptr.type === RegType.MEM || ptr.type === RegType.FUNC ||
+    ptr.type === RegType.STACK || isPktPtr(ptr) || ptr.type === RegType.MEM || ptr.type === RegType.FUNC || ptr.type === RegType.BTF_ID ||
     (ptr.type === RegType.CONST_MAP && known && o.smin === 0n && op === BPF_ADD);
   if (!allowed) fail(ERRNO.EACCES, `R${dstno} pointer arithmetic on ${regTypeName(ptr.type, ptr.flags)} prohibited`);
   const { type, flags } = ptr;
@@ -86,7 +86,7 @@ export function ptrAlu(env: Env, dstno: number, ptr: RegState, offReg: RegState,
   const off = offReg === dst ? offReg.clone() : offReg;
   if (dst !== src) {
     dst.type = type; dst.flags = flags; dst.id = src.id; dst.map = src.map; dst.memSize = src.memSize;
-    dst.frameno = src.frameno; dst.refObjId = src.refObjId; dst.addConst = false; dst.addConst32 = false;
+    dst.frameno = src.frameno; dst.refObjId = src.refObjId; dst.btfId = src.btfId; dst.addConst = false; dst.addConst32 = false;
   }
   mark32Unbounded(dst.s);
   const out: Bounds = { ...p };

@@ -30,6 +30,10 @@ export const TRUSTED = 8;
 export const RCU = 16;
 /** PTR_UNTRUSTED: a kernel pointer only probe-read loads may follow. */
 export const UNTRUSTED = 32;
+/** MEM_USER: a pointer into user memory (a `__user` member), which loads may not follow. */
+export const USER = 64;
+/** MEM_PERCPU: a per-CPU kernel pointer (a `__percpu` member), which loads may not follow. */
+export const PERCPU = 128;
 
 /** An iterator's state in its stack slot (`enum bpf_iter_state`). */
 export const IterState = { INVALID: 0, ACTIVE: 1, DRAINED: 2 } as const;
@@ -71,16 +75,18 @@ const BASE_NAMES = [
 
 /** reg_type_str: the log's name of a type with its flags (`map_value_or_null`, `ringbuf_mem`). */
 export function regTypeName(type: number, flags = 0): string {
-  const prefix = (flags & RDONLY ? 'rdonly_' : '') + (flags & RINGBUF ? 'ringbuf_' : '') + (flags & RCU ? 'rcu_' : '') +
+  const prefix = (flags & RDONLY ? 'rdonly_' : '') + (flags & RINGBUF ? 'ringbuf_' : '') + (flags & USER ? 'user_' : '') +
+    (flags & PERCPU ? 'percpu_' : '') + (flags & RCU ? 'rcu_' : '') +
     (flags & UNTRUSTED ? 'untrusted_' : '') + (flags & TRUSTED ? 'trusted_' : '');
-  return prefix + BASE_NAMES[type] + (flags & MAYBE_NULL ? '_or_null' : '');
+  const postfix = flags & MAYBE_NULL ? (type === RegType.BTF_ID ? 'or_null_' : '_or_null') : '';
+  return prefix + BASE_NAMES[type] + postfix;
 }
 
 /** One register's abstract value; mutable, as the transfer functions update it in place. */
 export class RegState {
   /** Base type (`RegType`). */
   type: number = RegType.NOT_INIT;
-  /** MAYBE_NULL | RDONLY | RINGBUF. */
+  /** MAYBE_NULL | RDONLY | RINGBUF | TRUSTED | RCU | UNTRUSTED | USER | PERCPU. */
   flags = 0;
   /** The variable part: the value of a scalar, the variable offset of a pointer. */
   readonly s: Scalar = new Scalar();

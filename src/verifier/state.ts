@@ -10,7 +10,7 @@
  * bytes STACK_MISC or STACK_ZERO; an iterator's slots are STACK_ITER.
  */
 import { MAX_BPF_STACK } from '../isa/index.js';
-import { RegState, RegType, formatReg, markPtr } from './regState.js';
+import { type BtfTypeNamer, RegState, RegType, formatReg, markPtr } from './regState.js';
 
 /** Stack byte kinds (the kernel's `enum bpf_stack_slot_type`). */
 export const Slot = { INVALID: 0, SPILL: 1, MISC: 2, ZERO: 3, ITER: 4 } as const;
@@ -233,7 +233,7 @@ export function initialState(): VerifierState {
 }
 
 /** The log's stack part of a frame: ` fp-8=mmmmmmmm fp-16=ctx()`, slots in use only. */
-export function formatStack(f: FuncState): string {
+export function formatStack(f: FuncState, btf?: BtfTypeNamer): string {
   let out = '';
   for (let spi = 0; spi < f.allocatedStack / 8; spi++) {
     if (f.slotType[spi * 8 + 7] === Slot.ITER) {
@@ -252,7 +252,7 @@ export function formatStack(f: FuncState): string {
     const off = -(spi + 1) * 8;
     if (f.isSpilled(spi)) {
       const firstSpill = types.indexOf('r');
-      out += ` fp${off}=${types.slice(0, firstSpill)}${formatReg(f.spilled[spi] ?? new RegState(), f.frameno)}`;
+      out += ` fp${off}=${types.slice(0, firstSpill)}${formatReg(f.spilled[spi] ?? new RegState(), f.frameno, btf)}`;
     } else {
       out += ` fp${off}=${types}`;
     }
@@ -261,22 +261,22 @@ export function formatStack(f: FuncState): string {
 }
 
 /** The log's registers of a frame: `R1=ctx() R10=fp0`, initialised registers only. */
-export function formatRegs(f: FuncState, only?: ReadonlySet<number>): string {
+export function formatRegs(f: FuncState, only?: ReadonlySet<number>, btf?: BtfTypeNamer): string {
   const parts: string[] = [];
   f.regs.forEach((r, i) => {
     if (r.type === RegType.NOT_INIT || (only && !only.has(i))) return;
-    parts.push(`R${i}=${formatReg(r, f.frameno)}`);
+    parts.push(`R${i}=${formatReg(r, f.frameno, btf)}`);
   });
   return parts.join(' ');
 }
 
 /** print_verifier_state for one frame: its registers then its stack (`frameN:` first in callees). */
-export function formatFrame(f: FuncState): string {
+export function formatFrame(f: FuncState, btf?: BtfTypeNamer): string {
   const prefix = f.frameno > 0 ? `frame${f.frameno}: ` : '';
-  return prefix + formatRegs(f) + formatStack(f);
+  return prefix + formatRegs(f, undefined, btf) + formatStack(f, btf);
 }
 
 /** print_verifier_state: the current frame. */
-export function formatState(s: VerifierState): string {
-  return formatFrame(s.cur);
+export function formatState(s: VerifierState, btf?: BtfTypeNamer): string {
+  return formatFrame(s.cur, btf);
 }

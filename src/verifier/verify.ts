@@ -18,6 +18,7 @@ import { kfuncCheck, kfuncIsIterNext } from './kfuncs.js';
 import { formatLiveness, liveRegisters } from './liveness.js';
 import { VerifierError, fail } from './log.js';
 import { initialState } from './state.js';
+import { resolveAttachTarget } from './tracingCtx.js';
 import { Walker, lineAt, sourceText } from './walker.js';
 
 export type { VerifyOptions } from './env.js';
@@ -64,6 +65,8 @@ export interface VerifyResult {
   readonly stats: VerifyStats;
   /** The register and stack states seen before instruction `insn` on each path (with `recordStates`). */
   stateAt(insn: number): readonly string[];
+  /** The loads through kernel pointers (PTR_TO_BTF_ID), in order: a loader runs them as BPF_PROBE_MEM loads. */
+  readonly probeLoads: readonly number[];
 }
 
 /** Options of `verifyProgram`. */
@@ -106,6 +109,7 @@ export function verifyProgram(insns: readonly Insn[], opts: VerifyProgramOptions
   try {
     const shape = checkStructure(insns, opts.maps ?? [], kfuncCheck(opts));
     env = new Env(insns, opts, shape, helpers, ctx, computeAux(insns, shape.subprogs, (imm) => kfuncIsIterNext(opts, imm)));
+    resolveAttachTarget(env);
     env.live = liveRegisters(insns, helpers);
     if (env.log.level >= 2) env.log.write(formatLiveness(insns, env.live, shape.subprogs));
     logMainPrototype(env);
@@ -143,5 +147,6 @@ export function verifyProgram(insns: readonly Insn[], opts: VerifyProgramOptions
   return {
     ok: !error, errno, errors: error ? [error] : [], log: env.log.toString(), stats,
     stateAt: (i) => states[i] ?? [],
+    probeLoads: error ? [] : [...env.probeLoads].sort((a, b) => a - b),
   };
 }

@@ -88,11 +88,11 @@ export class Walker {
     const f = env.frame;
     const parts: string[] = [];
     for (let r = 0; r < 11; r++) {
-      if (((env.scratchRegs >> r) & 1) && f.regs[r]!.type !== 0) parts.push(`R${r}=${formatReg(f.regs[r]!, f.frameno)}`);
+      if (((env.scratchRegs >> r) & 1) && f.regs[r]!.type !== 0) parts.push(`R${r}=${formatReg(f.regs[r]!, f.frameno, env.opts.kernelTypes)}`);
     }
     let text = (f.frameno > 0 && parts.length ? `frame${f.frameno}: ` : '') + parts.join(' ');
     if (env.scratchSlots.size) {
-      const keep = formatStack(f).split(' ').filter((p) => {
+      const keep = formatStack(f, env.opts.kernelTypes).split(' ').filter((p) => {
         const m = /^fp-(\d+)=/.exec(p);
         return m && env.scratchSlots.has(Number(m[1]) / 8 - 1);
       });
@@ -171,9 +171,9 @@ export class Walker {
         ended = true;
       } else {
         if (env.aux.jmpPoint[idx]) pushHistory(env);
-        if (fromBranch && log.level >= 2) log.line(`\nfrom ${prev} to ${idx}: ${formatState(st)}`);
-        if (printState && log.level >= 1) log.state(idx, formatState(st));
-        if (this.record) (this.states[idx] ??= []).push(formatState(st));
+        if (fromBranch && log.level >= 2) log.line(`\nfrom ${prev} to ${idx}: ${formatState(st, env.opts.kernelTypes)}`);
+        if (printState && log.level >= 1) log.state(idx, formatState(st, env.opts.kernelTypes));
+        if (this.record) (this.states[idx] ??= []).push(formatState(st, env.opts.kernelTypes));
         fromBranch = false;
         printState = false;
         if (log.level >= 1) this.printInsn(idx);

@@ -18,7 +18,7 @@ export * from './backend.js';
 export * from './simBackend.js';
 export * from './testRun.js';
 export type { ProgTypeRunner, RedirectOutcome, RunMode, RunOutput, RunProgram, RunSetup, RunnerHost } from './progtypes/types.js';
-export { XdpFrame, XdpMd, XDP_MD_SIZE, XDP_PACKET_HEADROOM, XDP_MAX_LINEAR, XDP_MAX_METALEN, xdpRunner } from './progtypes/xdp.js';
+export { KernXdpBuff, KernXdpRxqInfo, XdpFrame, XdpMd, XDP_MD_SIZE, XDP_PACKET_HEADROOM, XDP_MAX_LINEAR, XDP_MAX_METALEN, xdpRunner } from './progtypes/xdp.js';
 export type { XdpDevice } from './progtypes/xdp.js';
 export * from './progtypes/ctx/access.js';
 export * from './progtypes/ctx/layouts.js';
@@ -45,3 +45,4 @@ export { BPF_FIB_LKUP_RET, BPF_FIB_LOOKUP, FibTable, RT_TABLE } from './net/fib.
 export type { Neighbour, Route, RouteSpec, RouteType } from './net/fib.js';
 export { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, SimSocket, SocketTable, TcpState, parseIp } from './net/sockets.js';
 export type { SocketSpec } from './net/sockets.js';
+export { markProbeLoads, probeAddress } from './probeMem.js';

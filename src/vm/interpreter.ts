@@ -4,6 +4,7 @@ import { MAX_CALL_FRAMES } from '../isa/index.js';
 import { VmFault, accessFault } from './fault.js';
 import type { FaultKind } from './fault.js';
 import { faultText } from './faultText.js';
+import { probeAddress } from './probeMem.js';
 import { mul64, sdivmod64, udivmod64 } from './int64.js';
 import { CALLBACK_RETURN, FRAME_WORDS, MAX_TAIL_CALL_CNT, MAY_GOTO_BUDGET, STOP_BREAK, STOP_BUDGET, STOP_EXIT } from './interpState.js';
 import type { InterpState } from './interpState.js';
@@ -278,6 +279,11 @@ export function interpret(code: Int32Array, st: InterpState, env: ExecEnv): numb
         case 0x81: { const s = (w >>> 20) & 15; const a = checked ? checkAccess(env, pc, L[s]!, H[s]!, P[b + 1]!, 4, false) : (L[s]! + P[b + 1]!) >>> 0; const v = dv.getInt32(a, true); L[d] = v; H[d] = v >> 31; break; }
         case 0x89: { const s = (w >>> 20) & 15; const a = checked ? checkAccess(env, pc, L[s]!, H[s]!, P[b + 1]!, 2, false) : (L[s]! + P[b + 1]!) >>> 0; const v = dv.getInt16(a, true); L[d] = v; H[d] = v >> 31; break; }
         case 0x91: { const s = (w >>> 20) & 15; const a = checked ? checkAccess(env, pc, L[s]!, H[s]!, P[b + 1]!, 1, false) : (L[s]! + P[b + 1]!) >>> 0; const v = dv.getInt8(a); L[d] = v; H[d] = v >> 31; break; }
+        // ---- PROBE_MEM loads (through kernel pointers): 0 where the arena maps nothing ----
+        case 0x21: { const a = probeAddress(arena, L[(w >>> 20) & 15]!, H[(w >>> 20) & 15]!, P[b + 1]!, 4); L[d] = a < 0 ? 0 : dv.getInt32(a, true); H[d] = 0; break; }
+        case 0x29: { const a = probeAddress(arena, L[(w >>> 20) & 15]!, H[(w >>> 20) & 15]!, P[b + 1]!, 2); L[d] = a < 0 ? 0 : dv.getUint16(a, true); H[d] = 0; break; }
+        case 0x31: { const a = probeAddress(arena, L[(w >>> 20) & 15]!, H[(w >>> 20) & 15]!, P[b + 1]!, 1); L[d] = a < 0 ? 0 : dv.getUint8(a); H[d] = 0; break; }
+        case 0x39: { const a = probeAddress(arena, L[(w >>> 20) & 15]!, H[(w >>> 20) & 15]!, P[b + 1]!, 8); L[d] = a < 0 ? 0 : dv.getInt32(a, true); H[d] = a < 0 ? 0 : dv.getInt32(a + 4, true); break; }
         // ---- stores of an immediate ----
         case 0x62: { const a = checked ? checkAccess(env, pc, L[d]!, H[d]!, P[b + 1]!, 4, true) : (L[d]! + P[b + 1]!) >>> 0; dv.setInt32(a, P[b + 2]!, true); break; }
         case 0x6a: { const a = checked ? checkAccess(env, pc, L[d]!, H[d]!, P[b + 1]!, 2, true) : (L[d]! + P[b + 1]!) >>> 0; dv.setInt16(a, P[b + 2]!, true); break; }

@@ -17,6 +17,7 @@ import type { ProgTypeRunner } from './progtypes/types.js';
 import { MachineNet } from './net/machineNet.js';
 import type { SimDeviceLike } from './net/machineNet.js';
 import { progTypeRunners } from './progtypes/registry.js';
+import type { KernelTypes } from '../verifier/index.js';
 
 /** A network device of the simulated kernel, as test runs, device maps and packet helpers see it. */
 export interface SimDevice extends NetDevice, SimDeviceLike {
@@ -43,6 +44,8 @@ export interface MachineOptions {
   readonly clockStartNs?: bigint;
   /** Kernel functions programs may call, by their BTF id in the target BTF (see `createMachine`). */
   readonly kfuncs?: ReadonlyMap<number, KfuncDef>;
+  /** The target BTF's types, as the verifier types kernel pointers with them (see `createMachine`). */
+  readonly kernelTypes?: KernelTypes;
   /** Extra engines beside the interpreter, e.g. the WebAssembly JIT. */
   readonly engines?: readonly Engine<Machine>[];
   /** The simulated current task (default: pid = tgid = 1000, uid = gid = 0, comm `bpfsim`). */
@@ -67,6 +70,8 @@ export class Machine implements HelperEnv, MapEnv {
   readonly helpers: HelperTable;
   /** The kfuncs programs on this machine can call, by BTF id. */
   readonly kfuncs: ReadonlyMap<number, KfuncDef>;
+  /** The target BTF's types for the verifier, if the machine has a target BTF. */
+  readonly kernelTypes: KernelTypes | undefined;
   /** Lines written by `bpf_trace_printk` and friends, oldest first. */
   readonly traceLog: string[] = [];
   /** Engines by name; `interp` is always present. */
@@ -97,6 +102,7 @@ export class Machine implements HelperEnv, MapEnv {
     this.prng = new Prng(opts.seed ?? 1);
     this.helpers = opts.helpers ?? defaultHelpers();
     this.kfuncs = opts.kfuncs ?? new Map();
+    this.kernelTypes = opts.kernelTypes;
     this.maps = new MapRegistry(this);
     this.task = new SimTask(this.arena, opts.task);
     this.timers = new TimerQueue(this.arena);

@@ -15,6 +15,7 @@ import { verifyLoad } from '../verifier/index.js';
 import { progTypeName } from './progtypes/names.js';
 import { ctxLayout } from './progtypes/ctx/layouts.js';
 import { rewriteCtxAccesses } from './progtypes/ctxReach.js';
+import { markProbeLoads } from './probeMem.js';
 import type { RunMode } from './progtypes/types.js';
 import { BPF_F_TEST_RUN_ON_CPU } from '../uapi.js';
 
@@ -130,12 +131,14 @@ export class SimBackend implements Backend {
 
   loadProgram(spec: ProgramLoadSpec): LoadResult {
     checkHelperCalls(this.machine.helpers, spec.insns, spec.type, spec.license);
-    const verdict = this.verify ? verifyLoad(spec, this.machine.helpers, kfuncNames(this.machine)) : undefined;
-    const { insns, maps } = resolveMapRefs(spec);
+    const verdict = this.verify ? verifyLoad(spec, this.machine.helpers, kfuncNames(this.machine), this.machine.kernelTypes) : undefined;
+    const { insns: resolved, maps } = resolveMapRefs(spec);
+    const probes = verdict?.probeLoads ?? [];
+    const insns = markProbeLoads(resolved, probes);
     const layout = ctxLayout(spec.type, spec.expectedAttachType ?? 0);
     const program = this.machine.loadProgram({
       insns: layout ? rewriteCtxAccesses(insns, layout) : insns, name: spec.name ?? 'prog', allowCallx: false, type: spec.type,
-      expectedAttachType: spec.expectedAttachType ?? 0, flags: spec.flags ?? 0,
+      expectedAttachType: spec.expectedAttachType ?? 0, flags: spec.flags ?? 0, probeMem: probes.length > 0,
     });
     // As bpf_check_tail_call: a program may only use prog arrays its type and attach type match.
     for (const m of maps) {

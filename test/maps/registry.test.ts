@@ -1,6 +1,6 @@
 import { describe, expect, expectTypeOf, test } from 'vitest';
 import type { KernelMap } from '../../src/kernel/index.js';
-import { MAP_DESCRIPTOR_SIZE, MapRegistry, type BpfMap, type RingbufMap, type UserMap } from '../../src/maps/index.js';
+import { MAP_DESCRIPTOR_SIZE, MapDescriptor, MapRegistry, type BpfMap, type RingbufMap, type UserMap } from '../../src/maps/index.js';
 import type { BackendMap } from '../../src/vm/backend.js';
 import { BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_RINGBUF } from '../../src/uapi.js';
 import { TestEnv, errnoOf, u32 } from './support/env.js';
@@ -17,7 +17,8 @@ describe('MapRegistry', () => {
     expect(reg.byName('nope')).toBeUndefined();
     expect(reg.byAddress(b.address)).toBe(b);
     expect(env.arena.find(a.address, MAP_DESCRIPTOR_SIZE)).toMatchObject({ kind: 'map', writable: false });
-    expect(env.arena.view.getUint32(a.address, true)).toBe(BPF_MAP_TYPE_ARRAY);
+    expect(env.arena.view.getUint32(a.address + MapDescriptor.map_type, true)).toBe(BPF_MAP_TYPE_ARRAY);
+    expect(env.arena.view.getUint32(b.address + MapDescriptor.id, true)).toBe(2);
     expect(reg.all()).toEqual([a, b]);
   });
 

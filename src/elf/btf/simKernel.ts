@@ -144,7 +144,27 @@ function kernelInternal(s: SimTypes): void {
     '__u32 mark', '__be16 protocol', '__u32 hash', 'unsigned char *head', 'unsigned char *data',
   ]);
   s.struct('xdp_rxq_info', ['struct net_device *dev', 'u32 queue_index']);
+  mapStructs(s);
   s.struct('xdp_buff', ['void *data', 'void *data_end', 'void *data_meta', 'void *data_hard_start', 'struct xdp_rxq_info *rxq', 'u32 frame_sz']);
+}
+
+/**
+ * `struct bpf_map` with the kernel's offsets (Linux 6.18, x86-64) for what programs read through a
+ * map pointer (map_type, key_size, value_size, max_entries, map_flags, id, name), as the
+ * simulator's map descriptors hold them (src/maps/descriptor.ts); the rest is opaque. The map
+ * types' own structs embed it first.
+ */
+function mapStructs(s: SimTypes): void {
+  for (const name of ['bpf_map_ops', 'btf_record', 'btf', 'bpf_array_aux', 'bpf_ringbuf']) s.name(`struct ${name}`, s.b.fwd(name));
+  s.struct('bpf_map', [
+    '__u8 sha[32]', '__u32 excl', 'struct bpf_map_ops *ops', 'void *inner_map_meta', 'void *security', '__u32 map_type',
+    '__u32 key_size', '__u32 value_size', '__u32 max_entries', '__u64 map_extra', '__u32 map_flags', '__u32 id',
+    'struct btf_record *record', 'int numa_node', '__u32 btf_key_type_id', '__u32 btf_value_type_id',
+    '__u32 btf_vmlinux_value_type_id', 'struct btf *btf', 'void *objcg', 'char name[16]', '__u8 __opaque[144]',
+  ]);
+  s.struct('bpf_array', ['struct bpf_map map', '__u32 elem_size', '__u32 index_mask', 'struct bpf_array_aux *aux']);
+  s.struct('bpf_htab', ['struct bpf_map map']);
+  s.struct('bpf_ringbuf_map', ['struct bpf_map map', 'struct bpf_ringbuf *rb']);
 }
 
 function kfuncs(s: SimTypes): void {

@@ -41,6 +41,15 @@ export interface XdpDevice {
  * fragments. XDP helpers move `data`, `dataEnd` and `dataMeta` and call `sync`. As on Linux,
  * repeated runs share one frame: what a run changes, the next one sees.
  */
+/**
+ * `struct xdp_buff` and `struct xdp_rxq_info` as bpfsim's kernel BTF lays them out
+ * (src/elf/btf/simKernel.ts): the kernel context of an XDP program, which bpf_cast_to_kern_ctx
+ * gives and the program reads through PTR_TO_BTF_ID loads. The rxq info follows the xdp_buff.
+ */
+export const KernXdpBuff = { data: 0, data_end: 8, data_meta: 16, data_hard_start: 24, rxq: 32, frame_sz: 40, size: 48 } as const;
+/** `struct xdp_rxq_info` in bpfsim's kernel BTF (the device pointer stays NULL: the simulator has no net_device structs). */
+export const KernXdpRxqInfo = { dev: 0, queue_index: 8, size: 16 } as const;
+
 export class XdpFrame implements XdpBuff {
   readonly kind = 'xdp' as const;
   readonly hardStart: number;
@@ -60,14 +69,19 @@ export class XdpFrame implements XdpBuff {
   readonly ctx: CtxMemory;
   /** The packet as LD_ABS would see it (kept current by `sync`). */
   readonly packet = { start: 0, len: 0 };
+  /** The frame's kernel `struct xdp_buff` (KernXdpBuff). */
+  readonly kernCtx: number;
   private readonly arena: Arena;
   private readonly bufRegion: Region;
+  private readonly kernRegion: Region;
   private live: Region | undefined;
 
   constructor(arena: Arena, ctx: CtxMemory, ingressIfindex: number, rxQueueIndex: number, egressIfindex = 0) {
     this.arena = arena;
     this.ctx = ctx;
     this.bufRegion = arena.alloc(FRAME_SIZE, 'packet', 'xdp frame', { mapped: false });
+    this.kernRegion = arena.alloc(KernXdpBuff.size + KernXdpRxqInfo.size, 'mem', 'xdp_buff', { align: 8, writable: false });
+    this.kernCtx = this.kernRegion.start;
     this.hardStart = this.bufRegion.start;
     this.data = this.dataMeta = this.dataEnd = this.hardStart + XDP_PACKET_HEADROOM;
     this.ingressIfindex = ingressIfindex;
@@ -90,6 +104,14 @@ export class XdpFrame implements XdpBuff {
     v.setUint32(c + XdpMd.ingress_ifindex, this.ingressIfindex, true);
     v.setUint32(c + XdpMd.rx_queue_index, this.rxQueueIndex, true);
     v.setUint32(c + XdpMd.egress_ifindex, this.egressIfindex, true);
+    const k = this.kernCtx;
+    v.setBigUint64(k + KernXdpBuff.data, BigInt(this.data), true);
+    v.setBigUint64(k + KernXdpBuff.data_end, BigInt(this.dataEnd), true);
+    v.setBigUint64(k + KernXdpBuff.data_meta, BigInt(this.dataMeta), true);
+    v.setBigUint64(k + KernXdpBuff.data_hard_start, BigInt(this.hardStart), true);
+    v.setBigUint64(k + KernXdpBuff.rxq, BigInt(k + KernXdpBuff.size), true);
+    v.setUint32(k + KernXdpBuff.frame_sz, this.frameSize, true);
+    v.setUint32(k + KernXdpBuff.size + KernXdpRxqInfo.queue_index, this.rxQueueIndex, true);
     this.packet.start = this.data;
     this.packet.len = this.dataEnd - this.data;
     if (this.live) this.arena.unmap(this.live);
@@ -113,6 +135,7 @@ export class XdpFrame implements XdpBuff {
   release(): void {
     if (this.live) this.arena.unmap(this.live);
     this.arena.release(this.bufRegion);
+    this.arena.release(this.kernRegion);
   }
 }
 

@@ -8,7 +8,8 @@
  * pointers), uninitialised registers, helpers with wrong argument types, pointer arithmetic on
  * every pointer type, 32- and 64-bit bounds from branches on every condition, context fields,
  * bounded loops (and may_goto and endless ones), bpf_loop and bpf_for_each_map_elem callbacks,
- * ring buffer records and sockets released on some paths or all; now and then a structural fault
+ * ring buffer records and sockets released on some paths or all, fields of the kernel's map object
+ * read through a map pointer; now and then a structural fault
  * (unreachable code, a bad opcode, a division by zero, ...). Programs with callbacks load with BTF
  * func_info.
  */
@@ -238,6 +239,15 @@ function ctxField(g: Gen): void {
   if (g.chance(0.2)) g.emit('r1 = r6', `r1 += ${g.pick([4, 8])}`, 'r0 = *(u32 *)(r1 +0)');
 }
 
+/** A field of the kernel's map object read (or written) through a map pointer, now and then a pointer field followed. */
+function mapField(g: Gen): void {
+  const [t] = g.chance(0.6) ? ['u32'] : size(g);
+  const off = g.pick([76, 76, 64, 68, 72, 88, 92, 136, 80, 40, 48, 44, 296, 300, 0, -4, 1000, 150]);
+  g.emit(`r1 = map[idx:${g.int(4)}]`);
+  g.emit(g.chance(0.9) ? `r0 = *(${t} *)(r1 ${at(off)})` : `*(${t} *)(r1 ${at(off)}) = r9`);
+  if (g.chance(0.2)) g.emit(`r2 = *(${g.pick(['u32', 'u64'])} *)(r0 +${g.pick([0, 76, 8])})`);
+}
+
 /** A bounded loop: counting down from a masked unknown, up to a constant, under may_goto, or never ending. */
 function loop(g: Gen): void {
   const top = g.fresh();
@@ -329,7 +339,7 @@ function refs(g: Gen): void {
 
 const SNIPPETS = [
   pktAccess, pktAccess, pktAccess, varPkt, varPkt, mapLookup, mapLookup, mapLookup, stack, stack, spillFill, spillFill,
-  uninit, helperArgs, helperArgs, ptrArith, bounds, bounds, bounds, ctxField, loop, loop, callback, callback, refs, refs,
+  uninit, helperArgs, helperArgs, ptrArith, bounds, bounds, bounds, ctxField, loop, loop, callback, callback, refs, refs, mapField,
 ];
 
 /** Breaks the program's structure in one of the ways the kernel checks before verifying. */

@@ -3,6 +3,7 @@
  * runs under the checked interpreter, on random packets and random map contents, without a memory
  * fault. A fault names the program's seed, so it can be regenerated.
  */
+import { btfKernelTypes, simKernelBtf } from '../../../src/elf/index.js';
 import { BPF_PROG_TYPE_XDP } from '../../../src/uapi.js';
 import { SimBackend, VmFault } from '../../../src/vm/index.js';
 import { prng } from './genProgram.js';
@@ -28,6 +29,7 @@ function bytes(rnd: () => number, n: number): Uint8Array {
 /** Runs every accepted program of `count` seeds from `seed` on `inputs` random inputs each. */
 export function soundnessCampaign(seed: number, count: number, inputs = 3): Soundness {
   const backend = new SimBackend({ checked: true, verify: false });
+  const types = btfKernelTypes(simKernelBtf());
   const maps = GEN_MAPS.map((m) => backend.createMap(m));
   const out: Soundness = { programs: 0, accepted: 0, runs: 0, faults: [] };
   const rnd = prng(seed ^ 0x5eed);
@@ -35,7 +37,7 @@ export function soundnessCampaign(seed: number, count: number, inputs = 3): Soun
     for (let s = seed; s < seed + count; s++) {
       out.programs++;
       const { insns } = genVerifierProgram(s);
-      if (!simVerdict(insns).ok) continue;
+      if (!simVerdict(insns, types).ok) continue;
       out.accepted++;
       const { program } = backend.loadProgram({ type: BPF_PROG_TYPE_XDP, insns, maps, name: `sound${s}` });
       try {

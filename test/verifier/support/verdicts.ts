@@ -8,7 +8,8 @@ import { BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, LD_IMM64, encodeInsns, type Insn } fr
 import { ERRNO } from '../../../src/errno.js';
 import { funcInfoBtf } from '../../helpers/support/xdp.js';
 import { KernelMap, nativeBpf } from '../../../src/kernel/index.js';
-import { VerifierRejectedError, verifyProgram, type MapInfo } from '../../../src/verifier/index.js';
+import { VerifierRejectedError, verifyProgram, type KernelTypes, type MapInfo } from '../../../src/verifier/index.js';
+import { btfKernelTypes, vmlinuxBtf } from '../../../src/elf/index.js';
 import type { Backend, ProgramLoadSpec } from '../../../src/vm/index.js';
 import { BPF_PROG_TYPE_XDP } from '../../../src/uapi.js';
 import { GEN_MAPS, genVerifierProgram } from './genVerifier.js';
@@ -56,6 +57,8 @@ export const GEN_MAP_INFOS: readonly MapInfo[] = GEN_MAPS.map((m) => ({ ...m, fl
 export class KernelVerdicts {
   private readonly maps = GEN_MAPS.map((m) => KernelMap.create(m));
   private readonly bpf = nativeBpf();
+  /** The running kernel's types (from its BTF), which bpfsim's verifier is given to compare like with like. */
+  readonly types: KernelTypes = btfKernelTypes(vmlinuxBtf());
 
   /**
    * The kernel's verdict on `insns` as an XDP program (with BTF func_info when it has subprograms).
@@ -95,9 +98,9 @@ export function hasSubprogs(insns: readonly Insn[]): boolean {
   return insns.some((i) => (i.code === 0x85 && i.src === BPF_PSEUDO_CALL) || (i.code === LD_IMM64 && i.src === BPF_PSEUDO_FUNC));
 }
 
-/** bpfsim's verdict on `insns` as an XDP program. */
-export function simVerdict(insns: readonly Insn[]): Verdict {
-  const r = verifyProgram(insns, { progType: BPF_PROG_TYPE_XDP, maps: GEN_MAP_INFOS, funcInfo: hasSubprogs(insns) });
+/** bpfsim's verdict on `insns` as an XDP program, with the target kernel's types when given. */
+export function simVerdict(insns: readonly Insn[], kernelTypes?: KernelTypes): Verdict {
+  const r = verifyProgram(insns, { progType: BPF_PROG_TYPE_XDP, maps: GEN_MAP_INFOS, funcInfo: hasSubprogs(insns), ...(kernelTypes ? { kernelTypes } : {}) });
   return r.ok ? { ok: true, errno: 0, message: '' } : { ok: false, errno: r.errno, message: r.errors[0]!.message.split('\n')[0]! };
 }
 
@@ -127,7 +130,7 @@ export function runCampaign(kernel: KernelVerdicts, seed: number, runs: number):
   for (let s = seed; s < seed + runs; s++) {
     const { insns } = genVerifierProgram(s);
     const k = kernel.verdict(insns);
-    const m = simVerdict(insns);
+    const m = simVerdict(insns, kernel.types);
     c.total++;
     if (k.ok && m.ok) { c.bothAccept++; continue; }
     if (!k.ok && !m.ok) {
