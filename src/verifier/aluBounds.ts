@@ -6,7 +6,7 @@
 import type { Scalar } from './scalar.js';
 import { markKnown, markKnown32, updateBounds } from './scalar.js';
 import { tnumIsConst, tnumSubregIsConst } from './tnum.js';
-import { hiOf, loOf, ltS, ltU, s64, u64 } from './u64.js';
+import { ltS, ltU } from './u64.js';
 
 const S32_MIN = -0x80000000;
 const S32_MAX = 0x7fffffff;
@@ -154,38 +154,94 @@ export function mul32(dst: Scalar, src: Scalar): void {
   }
 }
 
-const TWO64 = 1n << 64n;
-const S64_MIN = -(1n << 63n);
-const S64_MAX = (1n << 63n) - 1n;
+const TWO32 = 4294967296;
+
+/** The exact product of two unsigned 64-bit numbers given as halves, as halves in `out`; false when it is 2^64 or more. */
+function mulU64(aHi: number, aLo: number, bHi: number, bLo: number, out: { hi: number; lo: number }): boolean {
+  let ah = aHi >>> 0;
+  let al = aLo >>> 0;
+  let bl = bLo >>> 0;
+  if (ah !== 0 && (bHi >>> 0) !== 0) return false;
+  if (ah === 0) {
+    ah = bHi >>> 0;
+    const t = al;
+    al = bl;
+    bl = t;
+  }
+  // a * b = ah * bl * 2^32 + al * bl, with al * bl split on bl's 16-bit halves so that every step is exact.
+  const cross = ah * bl;
+  if (cross >= TWO32) return false;
+  const t1 = al * (bl & 0xffff);
+  const t2 = al * (bl >>> 16);
+  const low = (t1 % TWO32) + (t2 % 65536) * 65536;
+  const high = Math.floor(t1 / TWO32) + Math.floor(t2 / 65536) + Math.floor(low / TWO32) + cross;
+  if (high >= TWO32) return false;
+  out.hi = high | 0;
+  out.lo = low | 0;
+  return true;
+}
+
+const umaxOut = { hi: 0, lo: 0 };
+const uminOut = { hi: 0, lo: 0 };
+
+/** The 64-bit unsigned bounds of the product. */
+function mulUnsigned(dst: Scalar, src: Scalar): void {
+  if (mulU64(dst.umaxHi, dst.umaxLo, src.umaxHi, src.umaxLo, umaxOut) && mulU64(dst.uminHi, dst.uminLo, src.uminHi, src.uminLo, uminOut)) {
+    dst.uminHi = uminOut.hi; dst.uminLo = uminOut.lo; dst.umaxHi = umaxOut.hi; dst.umaxLo = umaxOut.lo;
+  } else {
+    dst.uminHi = 0; dst.uminLo = 0; dst.umaxHi = -1; dst.umaxLo = -1;
+  }
+}
+
+const prod = { hi: 0, lo: 0 };
+const sminOut = { hi: 0, lo: 0 };
+const smaxOut = { hi: 0, lo: 0 };
+
+/** The exact signed product of two signed 64-bit numbers given as halves, into `prod`; false when it is outside the signed 64-bit range. */
+function mulS64(aHi: number, aLo: number, bHi: number, bLo: number): boolean {
+  const negA = aHi < 0;
+  const negB = bHi < 0;
+  // Magnitudes as unsigned halves (|S64_MIN| = 2^63 fits).
+  const maHi = negA ? ~aHi + (aLo === 0 ? 1 : 0) : aHi;
+  const maLo = negA ? -aLo : aLo;
+  const mbHi = negB ? ~bHi + (bLo === 0 ? 1 : 0) : bHi;
+  const mbLo = negB ? -bLo : bLo;
+  if (!mulU64(maHi, maLo, mbHi, mbLo, prod)) return false;
+  if (negA === negB) return prod.hi >= 0;
+  if (prod.hi < 0 && (prod.hi !== S32_MIN || prod.lo !== 0)) return false;
+  const h = ~prod.hi + (prod.lo === 0 ? 1 : 0);
+  prod.lo = -prod.lo | 0;
+  prod.hi = h | 0;
+  return true;
+}
+
+/** One corner product of the signed ranges, widening [sminOut, smaxOut] to hold it (`first`: setting them); false when it overflows. */
+function corner(aHi: number, aLo: number, bHi: number, bLo: number, first: boolean): boolean {
+  if (!mulS64(aHi, aLo, bHi, bLo)) return false;
+  if (first || ltS(prod.hi, prod.lo, sminOut.hi, sminOut.lo)) { sminOut.hi = prod.hi; sminOut.lo = prod.lo; }
+  if (first || ltS(smaxOut.hi, smaxOut.lo, prod.hi, prod.lo)) { smaxOut.hi = prod.hi; smaxOut.lo = prod.lo; }
+  return true;
+}
+
+/** The 64-bit signed bounds of the product: the extremes of the four corner products, unbounded if one overflows. */
+function mulSigned(dst: Scalar, src: Scalar): void {
+  const ok = corner(dst.sminHi, dst.sminLo, src.sminHi, src.sminLo, true) && corner(dst.sminHi, dst.sminLo, src.smaxHi, src.smaxLo, false) &&
+    corner(dst.smaxHi, dst.smaxLo, src.sminHi, src.sminLo, false) && corner(dst.smaxHi, dst.smaxLo, src.smaxHi, src.smaxLo, false);
+  if (ok) {
+    dst.sminHi = sminOut.hi; dst.sminLo = sminOut.lo; dst.smaxHi = smaxOut.hi; dst.smaxLo = smaxOut.lo;
+  } else {
+    dst.sminHi = S32_MIN; dst.sminLo = 0; dst.smaxHi = S32_MAX; dst.smaxLo = -1;
+  }
+}
 
 /**
- * scalar_min_max_mul. The overflow checks of 64-bit products are done on bigints: multiplication
- * is rare enough in programs that exactness here is worth more than speed.
+ * scalar_min_max_mul: the unsigned and signed 64-bit bounds of the product, each unbounded if a
+ * product overflows. The products are exact, computed on 16- and 32-bit pieces rather than on
+ * bigints, which allocate (programs that hash multiply often).
  */
 export function mul64Bounds(dst: Scalar, src: Scalar): void {
-  const umax = u64(dst.umaxHi, dst.umaxLo) * u64(src.umaxHi, src.umaxLo);
-  const umin = u64(dst.uminHi, dst.uminLo) * u64(src.uminHi, src.uminLo);
-  if (umax >= TWO64 || umin >= TWO64) {
-    dst.uminHi = 0; dst.uminLo = 0; dst.umaxHi = -1; dst.umaxLo = -1;
-  } else {
-    dst.uminHi = hiOf(umin); dst.uminLo = loOf(umin); dst.umaxHi = hiOf(umax); dst.umaxLo = loOf(umax);
-  }
-  const a = s64(dst.sminHi, dst.sminLo);
-  const b = s64(dst.smaxHi, dst.smaxLo);
-  const c = s64(src.sminHi, src.sminLo);
-  const d = s64(src.smaxHi, src.smaxLo);
-  const products = [a * c, a * d, b * c, b * d];
-  let lo = products[0]!;
-  let hi = lo;
-  for (const p of products) {
-    if (p < lo) lo = p;
-    if (p > hi) hi = p;
-  }
-  if (lo < S64_MIN || hi > S64_MAX) {
-    dst.sminHi = S32_MIN; dst.sminLo = 0; dst.smaxHi = S32_MAX; dst.smaxLo = -1;
-  } else {
-    dst.sminHi = hiOf(lo); dst.sminLo = loOf(lo); dst.smaxHi = hiOf(hi); dst.smaxLo = loOf(hi);
-  }
+  mulUnsigned(dst, src);
+  mulSigned(dst, src);
 }
 
 /** Signed bounds from unsigned ones when the unsigned range does not cross the sign bit, else unbounded. */

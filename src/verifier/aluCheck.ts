@@ -12,11 +12,11 @@ import {
 import { ERRNO } from '../errno.js';
 import { forkSide, forkWidth, immScalar, scalarAlu, scalarEnd, scalarMov, scalarMovImm } from './alu.js';
 import { boundsViolation, markUnbounded, regWidth, Scalar } from './scalar.js';
-import { DST_OP, DST_OP_NO_MARK, type Env, SRC_OP } from './env.js';
+import { DST_OP, DST_OP_NO_MARK, type Env, SRC_OP, constReg } from './env.js';
 import { assignScalarId, linkAfterAlu, unlink } from './ids.js';
 import { fail } from './log.js';
 import { ALU_STRINGS, ptrAlu } from './ptrAlu.js';
-import { RegState, RegType, copyReg, isPointer, markRegKnown, markRegUnknown } from './regState.js';
+import { RegState, RegType, copyReg, isPointer, markRegUnknown } from './regState.js';
 import type { VerifierState } from './state.js';
 import { markChainPrecision } from './precision.js';
 
@@ -79,6 +79,9 @@ function move(env: Env, ins: Insn, alu64: boolean): void {
   scalarMov(dst.s, tmp.s, alu64, ins.off);
 }
 
+/** The immediate operand's scalar, reused: nothing keeps it past the instruction. */
+const IMM = new Scalar();
+
 /** check_alu_op for the instruction at `env.insnIdx`; returns the path split off by maybe_fork_scalars, if any. */
 export function checkAlu(env: Env, ins: Insn): Fork | null {
   const alu64 = insnClass(ins.code) === BPF_ALU64;
@@ -102,7 +105,7 @@ export function checkAlu(env: Env, ins: Insn): Fork | null {
   }
   let src: RegState;
   if (insnSrc(ins.code) === BPF_X) src = env.checkRegArg(ins.src, SRC_OP);
-  else src = markRegKnown(new RegState(), ins.imm >> 31, ins.imm);
+  else src = constReg(env, 0, ins.imm >> 31, ins.imm);
   const dst = env.checkRegArg(ins.dst, SRC_OP);
   if ((op === BPF_MOD || op === BPF_DIV) && insnSrc(ins.code) === BPF_K && ins.imm === 0) fail(EINVAL, 'div by zero');
   if ((op === BPF_LSH || op === BPF_RSH || op === BPF_ARSH) && insnSrc(ins.code) === BPF_K) {
@@ -125,7 +128,8 @@ export function checkAlu(env: Env, ins: Insn): Fork | null {
   }
   if (insnSrc(ins.code) === BPF_X && dst.precise) markChainPrecision(env, ins.src);
   let fork: Fork | null = null;
-  const srcS: Scalar = insnSrc(ins.code) === BPF_X ? src.s.clone() : immScalar(new Scalar(), ins.imm);
+  // The source as it is before a fork changes dst: a copy only when it is dst itself (r1 *= r1).
+  const srcS: Scalar = insnSrc(ins.code) === BPF_X ? (src === dst ? src.s.clone() : src.s) : immScalar(IMM, ins.imm);
   const width = forkWidth(dst.s, srcS, op);
   if (width !== 0) {
     const other = env.st.clone();

@@ -110,6 +110,8 @@ export class Env {
   storeRegno = -1;
   /** Registers and slots still to be marked precise. */
   readonly bt = new Backtrack();
+  /** Scratch registers for immediate operands (constReg). */
+  readonly fakeRegs: readonly RegState[] = [new RegState(), new RegState(), new RegState()];
   /** Scratch id map for state comparisons. */
   readonly idmap = new IdMap();
   /** Stack slot liveness. */
@@ -211,9 +213,14 @@ export class Env {
   }
 }
 
-/** A scratch register for constants (the kernel's fake_reg). */
-export function constReg(hi: number, lo: number): RegState {
-  return markRegKnown(new RegState(), hi, lo);
+/**
+ * Scratch register `i` (0..2) of `env`, set to a constant: an instruction's immediate operand as a
+ * register (the kernel's fake_reg), reused by every instruction so that none allocates one.
+ */
+export function constReg(env: Env, i: number, hi: number, lo: number): RegState {
+  const r = markRegKnown(env.fakeRegs[i]!, hi, lo);
+  r.precise = false;
+  return r;
 }
 
 /** The map behind fd_array index `idx` (checked to exist by the structure pass). */

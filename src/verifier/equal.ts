@@ -18,17 +18,21 @@ import { type FuncState, RefType, Slot, type VerifierState } from './state.js';
 /** How strictly two states are compared (`enum exact_level`). */
 export const Exact = { NOT_EXACT: 0, EXACT: 1, RANGE_WITHIN: 2 } as const;
 
-/** check_ids' map from old ids to current ones, reset for each comparison (bpf_idmap). */
+/**
+ * check_ids' map from old ids to current ones, reset for each comparison (bpf_idmap). Kept as two
+ * parallel arrays scanned in order, as the kernel does: a comparison maps a handful of ids, and
+ * resetting must not allocate, since it happens at every comparison.
+ */
 export class IdMap {
-  private readonly fwd = new Map<number, number>();
-  private readonly back = new Map<number, number>();
+  private readonly old: number[] = [];
+  private readonly cur: number[] = [];
+  private cnt = 0;
   /** Source of temporary ids for id-less scalars (check_scalar_ids). */
   tmp = 0;
 
   /** Empties the map; temporary ids start above `idGen`. */
   reset(idGen: number): void {
-    this.fwd.clear();
-    this.back.clear();
+    this.cnt = 0;
     this.tmp = idGen;
   }
 
@@ -36,11 +40,14 @@ export class IdMap {
   check(a: number, b: number): boolean {
     if ((a === 0) !== (b === 0)) return false;
     if (a === 0) return true;
-    const f = this.fwd.get(a);
-    if (f !== undefined) return f === b;
-    if (this.back.has(b)) return false;
-    this.fwd.set(a, b);
-    this.back.set(b, a);
+    const n = this.cnt;
+    for (let i = 0; i < n; i++) {
+      if (this.old[i] === a) return this.cur[i] === b;
+      if (this.cur[i] === b) return false;
+    }
+    this.old[n] = a;
+    this.cur[n] = b;
+    this.cnt = n + 1;
     return true;
   }
 

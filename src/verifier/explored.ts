@@ -35,9 +35,12 @@ export class Explored {
   /** Most checkpoints compared at one instruction. */
   maxStatesPerInsn = 0;
   private live = 0;
+  /** 2^32 modulo the bucket count, to reduce a negative hash as its unsigned 32-bit value. */
+  private readonly wrap: number;
 
   constructor(private readonly env: Env) {
     this.buckets = new Array<Entry[] | undefined>(env.insns.length);
+    this.wrap = 4294967296 % env.insns.length;
   }
 
   /** free_states between two walks (a global subprogram's after the main program's): the checkpoints go, the statistics stay. */
@@ -45,10 +48,20 @@ export class Explored {
     this.buckets.fill(undefined);
   }
 
-  /** explored_state: the list for instruction `idx` in the current frame's call chain. */
+  /**
+   * explored_state: the list for instruction `idx` in the current frame's call chain, bucket
+   * `(u32)(idx ^ callsite) % n`. The hash is negative in the main program (callsite -1), and is
+   * reduced in small integers: the unsigned value as a double would make `%` a slow float modulo.
+   */
   private bucket(idx: number): Entry[] {
     const n = this.env.insns.length;
-    const k = ((idx ^ this.env.st.cur.callsite) >>> 0) % n;
+    const h = idx ^ this.env.st.cur.callsite;
+    let k = h % n;
+    if (h < 0) {
+      k += this.wrap;
+      if (k < 0) k += n;
+      else if (k >= n) k -= n;
+    }
     return (this.buckets[k] ??= []);
   }
 

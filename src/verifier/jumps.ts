@@ -141,9 +141,9 @@ function refineScalars(env: Env, ins: Insn, other: VerifierState, jmp32: boolean
   const isX = insnSrc(ins.code) === BPF_X;
   const st = env.st;
   const d = st.cur.regs[ins.dst]!;
-  const s = isX ? st.cur.regs[ins.src]! : constReg(ins.imm >> 31, ins.imm);
+  const s = isX ? st.cur.regs[ins.src]! : constReg(env, 1, ins.imm >> 31, ins.imm);
   const od = other.cur.regs[ins.dst]!;
-  const os = isX ? other.cur.regs[ins.src]! : constReg(ins.imm >> 31, ins.imm);
+  const os = isX ? other.cur.regs[ins.src]! : constReg(env, 2, ins.imm >> 31, ins.imm);
   if (d.type !== RegType.SCALAR || s.type !== RegType.SCALAR) return;
   refineBranch(d.s, s.s, op, jmp32, false);
   refineBranch(od.s, os.s, op, jmp32, true);
@@ -163,7 +163,7 @@ export function checkCondJmp(env: Env, ins: Insn): JumpOutcome {
     src = env.checkRegArg(ins.src, SRC_OP);
   } else {
     if (ins.src !== 0) fail(ERRNO.EINVAL, 'BPF_JMP/JMP32 uses reserved fields');
-    src = constReg(ins.imm >> 31, ins.imm);
+    src = constReg(env, 0, ins.imm >> 31, ins.imm);
   }
   const srcStack = isX && src.type === RegType.STACK;
   const dstStack = dst.type === RegType.STACK;

@@ -67,6 +67,8 @@ export class StackLiveness {
   private writeInsn = 0;
   private readonly accLo = new Int32Array(MAX_FRAMES);
   private readonly accHi = new Int32Array(MAX_FRAMES);
+  /** Some write mark was set since the last reset (most instructions write no whole slot). */
+  private accSet = false;
   private query: Instance[] = [];
   private queryInsn = 0;
 
@@ -127,12 +129,15 @@ export class StackLiveness {
   /** bpf_reset_stack_write_marks: a new instruction starts. */
   resetWrites(insn: number): void {
     this.writeInsn = insn;
+    if (!this.accSet) return;
+    this.accSet = false;
     this.accLo.fill(0);
     this.accHi.fill(0);
   }
 
   /** bpf_mark_stack_write: the current instruction writes all of slot `spi` of frame `frame`. */
   markWrite(frame: number, spi: number): void {
+    this.accSet = true;
     if (spi < 32) this.accLo[frame]! |= 1 << spi;
     else this.accHi[frame]! |= 1 << (spi - 32);
   }

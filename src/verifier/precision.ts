@@ -73,7 +73,8 @@ export class Backtrack {
 /** bt_sync_linked_regs: if one scalar linked at this instruction needs precision, all of them do. */
 function syncLinked(bt: Backtrack, hist: HistEntry | null): void {
   if (!hist?.linked) return;
-  const some = hist.linked.some((e) => (e.isReg ? bt.isReg(e.frame, e.n) : bt.isSlot(e.frame, e.n)));
+  let some = false;
+  for (const e of hist.linked) if (e.isReg ? bt.isReg(e.frame, e.n) : bt.isSlot(e.frame, e.n)) some = true;
   if (!some) return;
   for (const e of hist.linked) {
     if (e.isReg) bt.setReg(e.frame, e.n);
@@ -271,7 +272,7 @@ export function markChainPrecisionFrom(env: Env, start: VerifierState, regno: nu
         if (reg.type !== RegType.SCALAR || reg.precise) bt.clearReg(fr, r);
         else { reg.precise = true; changed = true; }
       }
-      for (let spi = 0; spi < 64; spi++) {
+      for (let spi = 0; spi < 64 && bt.hasSlots(fr); spi++) {
         if (!bt.isSlot(fr, spi)) continue;
         if (spi >= f.allocatedStack / 8) return fallback(env, start, changed);
         if (!f.isSpilledScalar(spi)) { bt.clearSlot(fr, spi); continue; }

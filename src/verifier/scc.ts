@@ -89,13 +89,14 @@ export class SccVisits {
   /** compute_scc_callchain: the call sites leading to the outermost frame that is in a loop, and the loop. */
   private key(st: VerifierState): string | null {
     const scc = this.env.aux.scc;
-    const sites: number[] = [];
     for (let i = 0; i < st.frames.length; i++) {
-      const insn = st.frameInsn(i);
-      const id = scc[insn]!;
-      if (id) return `${sites.join(',')}|${id}`;
+      const id = scc[st.frameInsn(i)]!;
+      if (id) {
+        let sites = '';
+        for (let j = 0; j < i; j++) sites += `${j ? ',' : ''}${st.frameInsn(j)}`;
+        return `${sites}|${id}`;
+      }
       if (i === st.curframe) return null;
-      sites.push(insn);
     }
     return null;
   }

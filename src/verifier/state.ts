@@ -7,9 +7,10 @@
  * every spill or fill, for backtracking). The stack is kept byte by byte (`slotType`, indexed by
  * `k` for the byte at `fp - 1 - k`), with the spilled register of each 8-byte slot, exactly the
  * kernel's model: a spill marks its bytes STACK_SPILL and keeps the register, other writes mark
- * bytes STACK_MISC or STACK_ZERO; an iterator's slots are STACK_ITER.
+ * bytes STACK_MISC or STACK_ZERO; an iterator's slots are STACK_ITER. As in the kernel, a frame's
+ * stack arrays are only as long as the stack the path has touched (`allocatedStack`): a checkpoint
+ * or a pushed branch copies tens of bytes, not 512 (grow_stack_state reallocates them).
  */
-import { MAX_BPF_STACK } from '../isa/index.js';
 import { type BtfTypeNamer, RegState, RegType, formatReg, markPtr } from './regState.js';
 
 /** Stack byte kinds (the kernel's `enum bpf_stack_slot_type`). */
@@ -21,14 +22,17 @@ const SLOT_CHARS = '?rm0i';
 /** Registers r0..r10. */
 export const NREGS = 11;
 
+/** The stack of a frame that has touched none: shared, since nothing is written before grow replaces it. */
+const NO_SLOTS = new Uint8Array(0);
+
 /** One active function: its registers and stack. */
 export class FuncState {
   /** r0..r10. */
   readonly regs: RegState[];
-  /** Kind of each stack byte; index `k` is the byte at `fp - 1 - k`. */
-  readonly slotType: Uint8Array;
-  /** The register spilled into each 8-byte slot (index `k >> 3`), or null. */
-  readonly spilled: (RegState | null)[];
+  /** Kind of each stack byte; index `k` is the byte at `fp - 1 - k` (`allocatedStack` bytes, replaced when it grows). */
+  slotType: Uint8Array;
+  /** The register spilled into each 8-byte slot (index `k >> 3`), or null (`allocatedStack / 8` slots). */
+  spilled: (RegState | null)[];
   /** Bytes of stack this path has touched (a multiple of 8), as `allocated_stack`. */
   allocatedStack = 0;
   /** Index of this frame (0: the main program). */
@@ -51,8 +55,8 @@ export class FuncState {
     this.callsite = callsite;
     this.subprog = subprog;
     this.regs = fresh ? Array.from({ length: NREGS }, () => new RegState()) : [];
-    this.slotType = new Uint8Array(MAX_BPF_STACK);
-    this.spilled = new Array<RegState | null>(MAX_BPF_STACK / 8).fill(null);
+    this.slotType = NO_SLOTS;
+    this.spilled = [];
     if (fresh) {
       const fp = markPtr(this.regs[10]!, RegType.STACK);
       fp.frameno = frameno;
@@ -63,10 +67,15 @@ export class FuncState {
   clone(): FuncState {
     const f = new FuncState(this.frameno, this.callsite, this.subprog, false);
     for (const r of this.regs) f.regs.push(r.clone());
-    f.slotType.set(this.slotType);
-    for (let i = 0; i < this.spilled.length; i++) {
-      const s = this.spilled[i];
-      if (s) f.spilled[i] = s.clone();
+    if (this.allocatedStack) {
+      f.slotType = this.slotType.slice();
+      const n = this.spilled.length;
+      const spilled = new Array<RegState | null>(n);
+      for (let i = 0; i < n; i++) {
+        const s = this.spilled[i]!;
+        spilled[i] = s ? s.clone() : null;
+      }
+      f.spilled = spilled;
     }
     f.allocatedStack = this.allocatedStack;
     f.callbackDepth = this.callbackDepth;
@@ -99,7 +108,12 @@ export class FuncState {
   /** grow_stack_state: the path now uses `bytes` of stack (rounded up to 8). */
   grow(bytes: number): void {
     const n = Math.ceil(bytes / 8) * 8;
-    if (n > this.allocatedStack) this.allocatedStack = n;
+    if (n <= this.allocatedStack) return;
+    const slotType = new Uint8Array(n);
+    slotType.set(this.slotType);
+    this.slotType = slotType;
+    for (let spi = this.spilled.length; spi < n / 8; spi++) this.spilled.push(null);
+    this.allocatedStack = n;
   }
 }
 
@@ -216,12 +230,14 @@ export class VerifierState {
     return true;
   }
 
-  /** Every register of every frame, spilled ones included (bpf_for_each_reg_in_vstate). */
-  *allRegs(): IterableIterator<RegState> {
+  /** Every register of every frame, spilled ones included (bpf_for_each_reg_in_vstate); an array, which is cheaper to build and walk than a generator. */
+  allRegs(): RegState[] {
+    const out: RegState[] = [];
     for (const f of this.frames) {
-      for (const r of f.regs) yield r;
-      for (const s of f.spilled) if (s) yield s;
+      for (const r of f.regs) out.push(r);
+      for (const s of f.spilled) if (s) out.push(s);
     }
+    return out;
   }
 }
 

@@ -194,20 +194,39 @@ export function tnumUnion(out: Tnum, a: Tnum, b: Tnum): Tnum {
  * bit is known 1 and taking the union of "added" and "not added" where it is unknown.
  */
 export function tnumMul(out: Tnum, a: Tnum, b: Tnum): Tnum {
-  const x: Tnum = { vlo: a.vlo, vhi: a.vhi, mlo: a.mlo, mhi: a.mhi };
-  const y: Tnum = { vlo: b.vlo, vhi: b.vhi, mlo: b.mlo, mhi: b.mhi };
-  const acc: Tnum = { vlo: 0, vhi: 0, mlo: 0, mhi: 0 };
-  const sum: Tnum = { vlo: 0, vhi: 0, mlo: 0, mhi: 0 };
-  while ((x.vlo | x.vhi | x.mlo | x.mhi) !== 0) {
-    if (x.vlo & 1) {
-      tnumAdd(acc, acc, y);
-    } else if (x.mlo & 1) {
-      tnumUnion(acc, acc, tnumAdd(sum, acc, y));
+  // The loop of tnumAdd / tnumUnion / shifts, on local halves so that nothing is allocated.
+  let xvlo = a.vlo; let xvhi = a.vhi; let xmlo = a.mlo; let xmhi = a.mhi;
+  let yvlo = b.vlo; let yvhi = b.vhi; let ymlo = b.mlo; let ymhi = b.mhi;
+  let avlo = 0; let avhi = 0; let amlo = 0; let amhi = 0;
+  while ((xvlo | xvhi | xmlo | xmhi) !== 0) {
+    if ((xvlo & 1) || (xmlo & 1)) {
+      let s = (amlo >>> 0) + (ymlo >>> 0);
+      const smLo = s | 0;
+      const smHi = (amhi + ymhi + (s > 0xffffffff ? 1 : 0)) | 0;
+      s = (avlo >>> 0) + (yvlo >>> 0);
+      const svLo = s | 0;
+      const svHi = (avhi + yvhi + (s > 0xffffffff ? 1 : 0)) | 0;
+      s = (smLo >>> 0) + (svLo >>> 0);
+      const sigmaLo = s | 0;
+      const sigmaHi = (smHi + svHi + (s > 0xffffffff ? 1 : 0)) | 0;
+      const muLo = (sigmaLo ^ svLo) | amlo | ymlo;
+      const muHi = (sigmaHi ^ svHi) | amhi | ymhi;
+      const sumVlo = svLo & ~muLo;
+      const sumVhi = svHi & ~muHi;
+      if (xvlo & 1) {
+        avlo = sumVlo; avhi = sumVhi; amlo = muLo; amhi = muHi;
+      } else {
+        const uLo = (avlo ^ sumVlo) | amlo | muLo;
+        const uHi = (avhi ^ sumVhi) | amhi | muHi;
+        avlo = avlo & sumVlo & ~uLo; avhi = avhi & sumVhi & ~uHi; amlo = uLo; amhi = uHi;
+      }
     }
-    tnumRshift(x, x, 1);
-    tnumLshift(y, y, 1);
+    xvlo = (xvlo >>> 1) | (xvhi << 31); xvhi >>>= 1;
+    xmlo = (xmlo >>> 1) | (xmhi << 31); xmhi >>>= 1;
+    yvhi = (yvhi << 1) | (yvlo >>> 31); yvlo <<= 1;
+    ymhi = (ymhi << 1) | (ymlo >>> 31); ymlo <<= 1;
   }
-  return tnumCopy(out, acc);
+  return set(out, avhi, avlo, amhi, amlo);
 }
 
 function bswap32(x: number): number {

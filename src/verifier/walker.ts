@@ -178,7 +178,7 @@ export class Walker {
         printState = false;
         if (log.level >= 1) this.printInsn(idx);
         env.scratchRegs = 0;
-        env.scratchSlots.clear();
+        if (env.scratchSlots.size) env.scratchSlots.clear();
         env.liveness.resetWrites(idx);
         const framesBefore = st.frames.length;
         const next = this.step(idx);
