@@ -1,11 +1,13 @@
 /**
  * Dynptrs in the verifier (dynptr.txt): each case's verdict, errno, first line of the reason and
- * processed count from bpfsim's verifier, and from the kernel's where bpf() is available.
+ * processed count from bpfsim's verifier, and from the kernel's where bpf() is available. Programs
+ * load with BTF func_info (callbacks need it).
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { KernelBackend, kernelAvailable } from '../../src/kernel/index.js';
 import { verifyProgram } from '../../src/verifier/index.js';
+import { funcInfoBtf } from '../helpers/support/xdp.js';
 import { readCorpus } from './support/corpus.js';
 import { GEN_MAPS } from './support/genVerifier.js';
 import { GEN_MAP_INFOS, kernelReason } from './support/verdicts.js';
@@ -21,7 +23,7 @@ describe('dynptrs on bpfsim', () => {
   });
 
   test.each(CASES)('$name', (c) => {
-    const r = verifyProgram(c.insns, { progType: c.type, maps: GEN_MAP_INFOS });
+    const r = verifyProgram(c.insns, { progType: c.type, maps: GEN_MAP_INFOS, funcInfo: true });
     const got = { ok: r.ok, errno: r.errno, message: r.errors[0]?.message.split('\n')[0] ?? '', processed: r.stats.processed };
     expect(got).toEqual({ ok: c.ok, errno: c.errno, message: c.message, processed: c.processed });
   });
@@ -34,7 +36,7 @@ describe.skipIf(!available.ok)('dynptrs on the kernel', () => {
     try {
       let got = { ok: true, errno: 0, message: '', processed: -1 };
       try {
-        const r = kb.loadProgram({ type: c.type, insns: c.insns, maps, logLevel: 1 });
+        const r = kb.loadProgram({ type: c.type, insns: c.insns, maps, btf: funcInfoBtf(c.insns), logLevel: 1 });
         got.processed = r.verifiedInsns ?? -1;
         r.program.close();
       } catch (e) {
