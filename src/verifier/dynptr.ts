@@ -77,6 +77,7 @@ function checkReleasable(env: Env, regno: number, reg: RegState): void {
 /** process_dynptr_func for the argument in `regno` of type `t` (its register type already checked). */
 export function processDynptrArg(env: Env, regno: number, t: ArgType): DynptrArgInfo {
   const reg = env.reg(regno);
+  if (reg.type === RegType.CONST_DYNPTR) return constDynptrArg(reg, regno, t);
   if (t === 'dynptr_ringbuf_release') checkReleasable(env, regno, reg);
   if (t.endsWith('_uninit')) {
     const at = dynptrSpi(env, reg);
@@ -94,6 +95,15 @@ export function processDynptrArg(env: Env, regno: number, t: ArgType): DynptrArg
   env.liveness.markRead(at.f.frameno, at.spi);
   env.liveness.markRead(at.f.frameno, at.spi - 1);
   return { id: first.id, refObjId: first.refObjId };
+}
+
+/** process_dynptr_func for a CONST_PTR_TO_DYNPTR (a callback's dynptr argument): read, never made, changed or released. */
+function constDynptrArg(reg: RegState, regno: number, t: ArgType): DynptrArgInfo {
+  if (t === 'dynptr_ringbuf_release') fail(EINVAL, 'cannot release unowned const bpf_dynptr');
+  if (t.endsWith('_uninit')) fail(EINVAL, 'Dynptr has to be an uninitialized dynptr');
+  const want = wantedType(t);
+  if (want && reg.dynptrType !== want) fail(EINVAL, `Expected a dynptr of type ${DYNPTR_NAMES[want]} as arg #${argNo(regno)}`);
+  return { id: reg.id, refObjId: reg.refObjId };
 }
 
 /** mark_stack_slots_dynptr: both slots become the new dynptr (with a new reference for a ring buffer one). */

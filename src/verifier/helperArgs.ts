@@ -88,7 +88,7 @@ function checkRegType(regno: number, reg: RegState, t: string): void {
     case 'const_str': case 'timer': if (base === RegType.MAP_VALUE && plain) return; typeError(regno, reg, 'map_value'); break;
     case 'spin_lock': if (base === RegType.MAP_VALUE && plain) return; typeError(regno, reg, 'map_value, ptr_'); break;
     case 'dynptr_local_uninit': case 'dynptr_ringbuf_uninit': case 'dynptr_ringbuf_release': case 'dynptr_rdonly':
-      if (base === RegType.STACK && plain) return;
+      if ((base === RegType.STACK || base === RegType.CONST_DYNPTR) && plain) return;
       typeError(regno, reg, 'fp, dynptr_ptr');
       break;
     case 'sock_common': if (SOCK.includes(base as never) && plain) return; typeError(regno, reg, SOCK_NAMES); break;

@@ -8,7 +8,7 @@
  */
 import { helperName, type Insn } from '../isa/index.js';
 import { ERRNO } from '../errno.js';
-import { ForEachCallback, LoopCallback, TimerCallback, pushCallbackCall } from './callbacks.js';
+import { ForEachCallback, LoopCallback, TimerCallback, UserRingbufCallback, pushCallbackCall } from './callbacks.js';
 import type { Env } from './env.js';
 import { type CallMeta, checkArg, newMeta } from './helperArgs.js';
 import { checkFromMemData, releaseDynptr } from './dynptr.js';
@@ -131,7 +131,8 @@ export function helperCall(env: Env, ins: Insn, walker: Walker): number {
     else env.frame.callbackDepth = 0;
   }
   if (id === 170) pushCallbackCall(env, walker, meta.callback, TimerCallback(meta.map!));
-  if (id === 180 || id === 209) fail(EINVAL, `helper ${name}#${id} (a callback it would run) is not supported by bpfsim's verifier yet`);
+  if (id === 209) pushCallbackCall(env, walker, meta.callback, UserRingbufCallback(env.newId()));
+  if (id === 180) fail(EINVAL, `helper ${name}#${id} (a callback it would run) is not supported by bpfsim's verifier yet`);
   const f = env.frame;
   const r0Size = sizeArg >= 0 ? Number(u64(f.regs[sizeArg + 1]!.s.umaxHi, f.regs[sizeArg + 1]!.s.umaxLo)) : 0;
   for (let r = 1; r <= 5; r++) { markNotInit(f.regs[r]!); env.scratchRegs |= 1 << r; }

@@ -16,6 +16,7 @@ import { tnumIsConst, tnumIsUnknown, tnumToString } from './tnum.js';
 export const RegType = {
   NOT_INIT: 0, SCALAR: 1, CTX: 2, CONST_MAP: 3, MAP_VALUE: 4, MAP_KEY: 5, STACK: 6,
   PKT_META: 7, PKT: 8, PKT_END: 9, MEM: 10, FUNC: 11, SOCKET: 12, SOCK_COMMON: 13, TCP_SOCK: 14, BTF_ID: 15,
+  CONST_DYNPTR: 16,
 } as const;
 
 /** PTR_MAYBE_NULL: the pointer may be NULL until a null check. */
@@ -66,7 +67,7 @@ export interface MapInfo {
 
 const BASE_NAMES = [
   '?', 'scalar', 'ctx', 'map_ptr', 'map_value', 'map_key', 'fp', 'pkt_meta', 'pkt', 'pkt_end', 'mem', 'func', 'sock',
-  'sock_common', 'tcp_sock', 'ptr_',
+  'sock_common', 'tcp_sock', 'ptr_', 'dynptr_ptr',
 ];
 
 /** reg_type_str: the log's name of a type with its flags (`map_value_or_null`, `ringbuf_mem`). */
@@ -211,6 +212,7 @@ export function formatReg(r: RegState, curFrame = 0, btf?: BtfTypeNamer): string
   if (r.off) parts.push(`off=${formatSnum(BigInt(r.off))}`);
   if (isPktPtr(r)) parts.push(`r=${r.range < 0 ? r.range : formatUnum(BigInt(r.range))}`);
   if (r.type === RegType.MEM) parts.push(`sz=${formatUnum(BigInt(r.memSize))}`);
+  if (r.type === RegType.CONST_DYNPTR) parts.push(`type=${DYNPTR_NAMES[r.dynptrType] ?? '?'}`);
   if (constOff) {
     if (r.s.vlo !== 0 || r.s.vhi !== 0) parts.push(`imm=${formatSnum(BigInt.asIntN(64, (BigInt(r.s.vhi >>> 0) << 32n) | BigInt(r.s.vlo >>> 0)))}`);
   } else {

@@ -10,8 +10,11 @@ import { verifyProgram } from '../../src/verifier/index.js';
 import { funcInfoBtf } from '../helpers/support/xdp.js';
 import { readCorpus } from './support/corpus.js';
 import { GEN_MAPS } from './support/genVerifier.js';
-import { GEN_MAP_INFOS, kernelReason } from './support/verdicts.js';
+import { kernelReason } from './support/verdicts.js';
 
+/** GEN_MAPS and a user ring buffer (map[idx:4]). */
+const MAPS = [...GEN_MAPS, { type: 31, keySize: 0, valueSize: 0, maxEntries: 4096, name: 'urb' }];
+const MAP_INFOS = MAPS.map((m) => ({ ...m, flags: 0 }));
 const CASES = readCorpus(fileURLToPath(new URL('./dynptr.txt', import.meta.url)));
 const available = kernelAvailable();
 if (!available.ok) console.log(`skipping the dynptr corpus on the kernel: ${available.reason}`);
@@ -23,7 +26,7 @@ describe('dynptrs on bpfsim', () => {
   });
 
   test.each(CASES)('$name', (c) => {
-    const r = verifyProgram(c.insns, { progType: c.type, maps: GEN_MAP_INFOS, funcInfo: true });
+    const r = verifyProgram(c.insns, { progType: c.type, maps: MAP_INFOS, funcInfo: true });
     const got = { ok: r.ok, errno: r.errno, message: r.errors[0]?.message.split('\n')[0] ?? '', processed: r.stats.processed };
     expect(got).toEqual({ ok: c.ok, errno: c.errno, message: c.message, processed: c.processed });
   });
@@ -32,7 +35,7 @@ describe('dynptrs on bpfsim', () => {
 describe.skipIf(!available.ok)('dynptrs on the kernel', () => {
   test.each(CASES)('$name', (c) => {
     const kb = new KernelBackend();
-    const maps = GEN_MAPS.map((m) => kb.createMap(m));
+    const maps = MAPS.map((m) => kb.createMap(m));
     try {
       let got = { ok: true, errno: 0, message: '', processed: -1 };
       try {
