@@ -1,4 +1,6 @@
 import { currentHelpers } from './current.js';
+import { dynptrHelpers } from './dynptr.js';
+import { userRingbufDrain } from './userRingbuf.js';
 import { loop } from './loop.js';
 import {
   forEachMapElem, mapDeleteElem, mapLookupElem, mapLookupPercpuElem, mapPeekElem, mapPopElem, mapPushElem, mapUpdateElem, tailCall,
@@ -39,12 +41,15 @@ export * from './printf/index.js';
 export * from './packet.js';
 export * from './packet/index.js';
 export * from './kfuncs.js';
+export * from './dynptr.js';
+export * from './dynptrLayout.js';
+export * from './userRingbuf.js';
 
 /** Every helper bpfsim implements outside the packet helpers. */
 export const coreHelpers: readonly HelperDef[] = [
   mapLookupElem, mapUpdateElem, mapDeleteElem, mapPushElem, mapPopElem, mapPeekElem, mapLookupPercpuElem, forEachMapElem,
   loop, tailCall, spinLock, spinUnlock, ...timeHelpers, ...outputHelpers, ...currentHelpers, ...probeReadHelpers, ...stringHelpers, ...printfHelpers,
-  ...timerHelpers, ...stackHelpers,
+  ...timerHelpers, ...stackHelpers, ...dynptrHelpers, userRingbufDrain,
 ];
 
 /** A new table holding every helper bpfsim implements. */

@@ -350,6 +350,8 @@ export interface NetEnv {
   socketLookup(q: SocketQuery): PacketSocket | undefined;
   /** The socket whose `bpf_sock` view is at `addr`. */
   socketAt(addr: number): PacketSocket | undefined;
+  /** `bpf_tcp_sock`: the `bpf_tcp_sock` view of the full TCP socket at `addr` (its `bpf_sock` or `bpf_tcp_sock` view), 0 for another socket. */
+  tcpSock(addr: number): number;
   /** The socket cookie of `sk`, generated on first use (`__sock_gen_cookie`). */
   socketCookie(sk: PacketSocket): bigint;
   /** Takes or drops a reference on a socket a lookup returned (`sk_release`). */

@@ -57,7 +57,15 @@ export type ArgType =
   /** ARG_PTR_TO_CONST_STR: a NUL-terminated string in a read-only map value. */
   | 'const_str'
   /** ARG_PTR_TO_BTF_ID: a typed kernel pointer (e.g. task_struct). */
-  | 'btf_id';
+  | 'btf_id'
+  /** ARG_PTR_TO_DYNPTR | DYNPTR_TYPE_LOCAL | MEM_UNINIT: 16 bytes of stack the helper makes a local dynptr. */
+  | 'dynptr_local_uninit'
+  /** ARG_PTR_TO_DYNPTR | DYNPTR_TYPE_RINGBUF | MEM_UNINIT: 16 bytes of stack the helper makes a ring buffer dynptr (a reference). */
+  | 'dynptr_ringbuf_uninit'
+  /** ARG_PTR_TO_DYNPTR | DYNPTR_TYPE_RINGBUF | OBJ_RELEASE: a ring buffer dynptr the call releases. */
+  | 'dynptr_ringbuf_release'
+  /** ARG_PTR_TO_DYNPTR | MEM_RDONLY: an initialised dynptr of any kind, left as it is. */
+  | 'dynptr_rdonly';
 
 /** What a helper leaves in r0 (the kernel's `enum bpf_return_type`). */
 export type RetType =
@@ -78,7 +86,9 @@ export type RetType =
   /** RET_PTR_TO_MEM_OR_BTF_ID: a typed kernel pointer (per-CPU pointers, current task). */
   | 'btf_id'
   /** RET_PTR_TO_BTF_ID_OR_NULL. */
-  | 'btf_id_or_null';
+  | 'btf_id_or_null'
+  /** RET_PTR_TO_DYNPTR_MEM_OR_NULL: memory of the size argument inside a dynptr, or NULL. */
+  | 'dynptr_mem_or_null';
 
 /** A helper's prototype: return type, argument types (r1 first), and flags the verifier uses. */
 export interface HelperProto {

@@ -4,7 +4,7 @@ import {
   BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_ARRAY_OF_MAPS, BPF_MAP_TYPE_BLOOM_FILTER, BPF_MAP_TYPE_CPUMAP, BPF_MAP_TYPE_DEVMAP,
   BPF_MAP_TYPE_DEVMAP_HASH, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_HASH_OF_MAPS, BPF_MAP_TYPE_LPM_TRIE, BPF_MAP_TYPE_LRU_HASH,
   BPF_MAP_TYPE_LRU_PERCPU_HASH, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_PERCPU_HASH, BPF_MAP_TYPE_PERF_EVENT_ARRAY,
-  BPF_MAP_TYPE_PROG_ARRAY, BPF_MAP_TYPE_QUEUE, BPF_MAP_TYPE_RINGBUF, BPF_MAP_TYPE_SK_STORAGE, BPF_MAP_TYPE_SOCKHASH,
+  BPF_MAP_TYPE_PROG_ARRAY, BPF_MAP_TYPE_QUEUE, BPF_MAP_TYPE_RINGBUF, BPF_MAP_TYPE_USER_RINGBUF, BPF_MAP_TYPE_SK_STORAGE, BPF_MAP_TYPE_SOCKHASH,
   BPF_MAP_TYPE_SOCKMAP, BPF_MAP_TYPE_STACK, BPF_MAP_TYPE_STACK_TRACE, BPF_MAP_TYPE_XSKMAP,
 } from '../uapi.js';
 import { ArrayMap } from './array.js';
@@ -19,6 +19,7 @@ import { ArrayOfMapsMap, HashOfMapsMap, type MapMeta } from './mapInMap.js';
 import { PerfEventArrayMap } from './perfEventArray.js';
 import { QueueStackMap } from './queueStack.js';
 import { RingbufMap } from './ringbuf.js';
+import { UserRingbufMap } from './userRingbuf.js';
 import { SkStorageMap } from './skStorage.js';
 import { SockMap, XskMap } from './sockmap.js';
 import { StackTraceMap } from './stackTrace.js';
@@ -71,6 +72,8 @@ function construct(env: MapEnv, spec: MapSpec): BpfMap {
       return new BloomFilterMap(env, spec);
     case BPF_MAP_TYPE_RINGBUF:
       return new RingbufMap(env, spec);
+    case BPF_MAP_TYPE_USER_RINGBUF:
+      return new UserRingbufMap(env, spec);
     case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
       return new PerfEventArrayMap(env, spec);
     case BPF_MAP_TYPE_PROG_ARRAY:

@@ -18,6 +18,7 @@ export { LpmTrieMap, LPM_PREFIXLEN_SIZE } from './lpmTrie.js';
 export { QueueStackMap } from './queueStack.js';
 export { BloomFilterMap, BLOOM_DEFAULT_HASHES } from './bloom.js';
 export * from './ringbuf.js';
+export * from './userRingbuf.js';
 export { PerfEventArrayMap, PerfSampleQueue, BPF_F_CURRENT_CPU } from './perfEventArray.js';
 export { ProgArrayMap } from './fdArray.js';
 export { ArrayOfMapsMap, HashOfMapsMap, innerMapCompatible, type MapMeta } from './mapInMap.js';

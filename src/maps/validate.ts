@@ -5,7 +5,7 @@ import {
   BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_ARRAY_OF_MAPS, BPF_MAP_TYPE_BLOOM_FILTER, BPF_MAP_TYPE_CPUMAP, BPF_MAP_TYPE_DEVMAP,
   BPF_MAP_TYPE_DEVMAP_HASH, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_HASH_OF_MAPS, BPF_MAP_TYPE_LPM_TRIE, BPF_MAP_TYPE_LRU_HASH,
   BPF_MAP_TYPE_LRU_PERCPU_HASH, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_PERCPU_HASH, BPF_MAP_TYPE_PERF_EVENT_ARRAY,
-  BPF_MAP_TYPE_PROG_ARRAY, BPF_MAP_TYPE_QUEUE, BPF_MAP_TYPE_RINGBUF, BPF_MAP_TYPE_SK_STORAGE, BPF_MAP_TYPE_SOCKHASH,
+  BPF_MAP_TYPE_PROG_ARRAY, BPF_MAP_TYPE_QUEUE, BPF_MAP_TYPE_RINGBUF, BPF_MAP_TYPE_USER_RINGBUF, BPF_MAP_TYPE_SK_STORAGE, BPF_MAP_TYPE_SOCKHASH,
   BPF_MAP_TYPE_SOCKMAP, BPF_MAP_TYPE_STACK, BPF_MAP_TYPE_STACK_TRACE, BPF_MAP_TYPE_XSKMAP, BPF_F_STACK_BUILD_ID,
 } from '../uapi.js';
 import { specialFields } from './btfFields.js';
@@ -41,7 +41,7 @@ const HTAB_FLAGS = BPF_F_NO_PREALLOC | BPF_F_NO_COMMON_LRU | BPF_F_NUMA_NODE | A
 /** Map types the kernel has that bpfsim does not simulate, by number. */
 const UNSIMULATED: Record<number, string> = {
   8: 'CGROUP_ARRAY', 19: 'CGROUP_STORAGE', 20: 'REUSEPORT_SOCKARRAY', 21: 'PERCPU_CGROUP_STORAGE',
-  26: 'STRUCT_OPS', 28: 'INODE_STORAGE', 29: 'TASK_STORAGE', 31: 'USER_RINGBUF', 32: 'CGRP_STORAGE', 33: 'ARENA',
+  26: 'STRUCT_OPS', 28: 'INODE_STORAGE', 29: 'TASK_STORAGE', 32: 'CGRP_STORAGE', 33: 'ARENA',
 };
 
 /** Why a spec is refused: the kernel's errno and a sentence for the error message. */
@@ -59,7 +59,7 @@ const late = (errno: number, why: string): Refusal => ({ errno, why, late: true 
 
 /** Map types whose checks all run at allocation: they have no map_alloc_check. */
 const CHECKED_AT_ALLOC = new Set([
-  BPF_MAP_TYPE_LPM_TRIE, BPF_MAP_TYPE_RINGBUF, BPF_MAP_TYPE_DEVMAP, BPF_MAP_TYPE_DEVMAP_HASH, BPF_MAP_TYPE_CPUMAP,
+  BPF_MAP_TYPE_LPM_TRIE, BPF_MAP_TYPE_RINGBUF, BPF_MAP_TYPE_USER_RINGBUF, BPF_MAP_TYPE_DEVMAP, BPF_MAP_TYPE_DEVMAP_HASH, BPF_MAP_TYPE_CPUMAP,
   BPF_MAP_TYPE_XSKMAP, BPF_MAP_TYPE_SOCKMAP, BPF_MAP_TYPE_SOCKHASH,
 ]);
 
@@ -164,6 +164,7 @@ function checkTypeRules(spec: MapSpec, flags: number): Refusal | undefined {
       return undefined;
     }
     case BPF_MAP_TYPE_RINGBUF:
+    case BPF_MAP_TYPE_USER_RINGBUF:
       if (flags & ~BPF_F_NUMA_NODE || ks || vs || !max || max & (max - 1) || max % PAGE_SIZE) {
         return no(EINVAL, 'ring buffers need key_size 0, value_size 0 and a max_entries that is a power of two and a multiple of 4096');
       }

@@ -9,6 +9,7 @@
  * from a state with its frame alone.
  */
 import { ERRNO } from '../errno.js';
+import { DynptrType } from '../helpers/dynptrLayout.js';
 import type { Env } from './env.js';
 import { fail } from './log.js';
 import { type MapInfo, RegState, RegType, copyReg, markNotInit, markPtr, markRegUnknown } from './regState.js';
@@ -66,6 +67,21 @@ export function TimerCallback(map: MapInfo): CallbackSetup {
     },
     ret: [0, 0],
     async: true,
+  };
+}
+
+/** set_user_ringbuf_callback_state: `cb(const struct bpf_dynptr *dynptr, void *ctx)`, the dynptr local with id `dynptrId`. */
+export function UserRingbufCallback(dynptrId: number): CallbackSetup {
+  return {
+    args: (caller, callee) => {
+      const d = markPtr(callee.regs[1]!, RegType.CONST_DYNPTR);
+      d.id = dynptrId;
+      d.dynptrType = DynptrType.LOCAL;
+      d.dynptrFirst = true;
+      copyReg(callee.regs[2]!, caller.regs[3]!);
+    },
+    ret: [0, 1],
+    async: false,
   };
 }
 

@@ -70,6 +70,7 @@ function scalarsEqual(a: RegState, b: RegState): boolean {
 function headEqual(a: RegState, b: RegState): boolean {
   return a.type === b.type && a.flags === b.flags && a.off === b.off && a.range === b.range && a.map === b.map &&
     a.memSize === b.memSize && a.btfId === b.btfId && a.iterState === b.iterState && a.iterDepth === b.iterDepth &&
+    a.dynptrType === b.dynptrType && a.dynptrFirst === b.dynptrFirst &&
     (a.type !== RegType.FUNC || a.frameno === b.frameno);
 }
 
@@ -133,6 +134,11 @@ function scalarForStack(f: FuncState, spi: number): RegState | null {
   return misc === 8 ? unbound : null;
 }
 
+/** stacksafe for a dynptr slot: the same kind, the same slot of it, references corresponding. */
+function dynptrSlotSafe(o: RegState, c: RegState, ids: IdMap): boolean {
+  return o.dynptrType === c.dynptrType && o.dynptrFirst === c.dynptrFirst && ids.check(o.refObjId, c.refObjId);
+}
+
 /** stacksafe, byte by byte over the old frame's stack. */
 export function stackSafe(old: FuncState, cur: FuncState, ids: IdMap, exact: number): boolean {
   for (let i = 0; i < old.allocatedStack; i++) {
@@ -157,6 +163,8 @@ export function stackSafe(old: FuncState, cur: FuncState, ids: IdMap, exact: num
       const o = old.spilled[spi]!;
       const c = cur.spilled[spi]!;
       if (o.btfId !== c.btfId || o.iterState !== c.iterState || !ids.check(o.refObjId, c.refObjId)) return false;
+    } else if (ot === Slot.DYNPTR && !dynptrSlotSafe(old.spilled[spi]!, cur.spilled[spi]!, ids)) {
+      return false;
     }
   }
   return true;

@@ -9,6 +9,7 @@
 import type { HelperProto } from '../helpers/proto.js';
 import { ERRNO } from '../errno.js';
 import { type Env, SRC_OP } from './env.js';
+import { processDynptrArg } from './dynptr.js';
 import { fail } from './log.js';
 import { checkMapValueAccess, checkPacketAccess, checkPtrOffReg, checkRegionAccess } from './memory.js';
 import { markChainPrecision, markSlotPrecision } from './precision.js';
@@ -42,11 +43,16 @@ export interface CallMeta {
   refObjId: number;
   /** A callback's first instruction. */
   callback: number;
+  /** The id and reference of the dynptr argument (bpf_dynptr_data's slice keeps them). */
+  dynptrId: number;
+  dynptrRefObjId: number;
+  /** The register holding a ring buffer dynptr the call releases (0: none). */
+  dynptrRelease: number;
 }
 
 /** A fresh meta. */
 export function newMeta(): CallMeta {
-  return { map: null, rawRegno: -1, rawSize: 0, constKey: -1, allocSize: 0, releaseRegno: 0, refObjId: 0, callback: -1 };
+  return { map: null, rawRegno: -1, rawSize: 0, constKey: -1, allocSize: 0, releaseRegno: 0, refObjId: 0, callback: -1, dynptrId: 0, dynptrRefObjId: 0, dynptrRelease: 0 };
 }
 
 /** Register types each argument type accepts, as the log lists them (compatible_reg_types). */
@@ -81,6 +87,10 @@ function checkRegType(regno: number, reg: RegState, t: string): void {
     case 'stack_or_null': if (base === RegType.STACK && plain) return; typeError(regno, reg, 'fp'); break;
     case 'const_str': case 'timer': if (base === RegType.MAP_VALUE && plain) return; typeError(regno, reg, 'map_value'); break;
     case 'spin_lock': if (base === RegType.MAP_VALUE && plain) return; typeError(regno, reg, 'map_value, ptr_'); break;
+    case 'dynptr_local_uninit': case 'dynptr_ringbuf_uninit': case 'dynptr_ringbuf_release': case 'dynptr_rdonly':
+      if ((base === RegType.STACK || base === RegType.CONST_DYNPTR) && plain) return;
+      typeError(regno, reg, 'fp, dynptr_ptr');
+      break;
     case 'sock_common': if (SOCK.includes(base as never) && plain) return; typeError(regno, reg, SOCK_NAMES); break;
     case 'socket_release': case 'btf_id_sock_common':
       if ((SOCK.includes(base as never) && plain) || (base === RegType.BTF_ID && (flags & ~TRUSTED) === 0)) return;
@@ -255,6 +265,13 @@ export function checkArg(env: Env, id: number, proto: HelperProto, arg: number, 
     case 'const_str':
       constStr(reg, regno);
       return;
+    case 'dynptr_local_uninit': case 'dynptr_ringbuf_uninit': case 'dynptr_ringbuf_release': case 'dynptr_rdonly': {
+      const info = processDynptrArg(env, regno, t);
+      meta.dynptrId = info.id;
+      meta.dynptrRefObjId = info.refObjId;
+      if (t === 'dynptr_ringbuf_release') meta.dynptrRelease = regno;
+      return;
+    }
     default:
       return;
   }

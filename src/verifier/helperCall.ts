@@ -8,15 +8,16 @@
  */
 import { helperName, type Insn } from '../isa/index.js';
 import { ERRNO } from '../errno.js';
-import { ForEachCallback, LoopCallback, TimerCallback, pushCallbackCall } from './callbacks.js';
+import { ForEachCallback, LoopCallback, TimerCallback, UserRingbufCallback, pushCallbackCall } from './callbacks.js';
 import type { Env } from './env.js';
 import { type CallMeta, checkArg, newMeta } from './helperArgs.js';
+import { checkFromMemData, releaseDynptr } from './dynptr.js';
 import { mapFuncIncompatibility } from './helperProtos.js';
 import { fail } from './log.js';
 import { markChainPrecision } from './precision.js';
 import { acquireReference, checkResourceLeak, releaseReference } from './refs.js';
 import {
-  MAYBE_NULL, RINGBUF, RegType, isNullScalar, isPktPtr, markNotInit, markPtr, markRegUnknown,
+  MAYBE_NULL, RINGBUF, RegType, isNullScalar, isPktPtr, markNotInit, markPtr, markRegUnknown, regTypeName,
 } from './regState.js';
 import { boundsSync } from './scalar.js';
 import { stackHelperWrote } from './stack.js';
@@ -66,6 +67,13 @@ function setReturn(env: Env, ret: string, meta: CallMeta, id: number): void {
       markPtr(r0, RegType.MEM, RINGBUF | MAYBE_NULL);
       r0.memSize = meta.allocSize;
       break;
+    case 'dynptr_mem_or_null':
+      markPtr(r0, RegType.MEM, MAYBE_NULL);
+      r0.memSize = meta.allocSize;
+      r0.id = env.newId();
+      r0.refObjId = meta.dynptrRefObjId;
+      r0.dynptrId = meta.dynptrId;
+      return;
     default:
       markRegUnknown(r0);
       return;
@@ -109,6 +117,8 @@ export function helperCall(env: Env, ins: Insn, walker: Walker): number {
     const ok = meta.refObjId ? releaseReference(env, meta.refObjId) : isNullScalar(env.reg(meta.releaseRegno));
     if (!ok) fail(EINVAL, `func ${name}#${id} reference has not been acquired before`);
   }
+  if (meta.dynptrRelease) releaseDynptr(env, meta.dynptrRelease);
+  if (id === 197) checkFromMemData(env.reg(1), regTypeName(env.reg(1).type, env.reg(1).flags));
   if (id === 12) checkResourceLeak(env, true, 'tail_call');
   if (id === 164) {
     if (!FOR_EACH_MAPS.has(meta.map!.type)) fail(ENOTSUPP, 'callback function not allowed for map');
@@ -121,7 +131,8 @@ export function helperCall(env: Env, ins: Insn, walker: Walker): number {
     else env.frame.callbackDepth = 0;
   }
   if (id === 170) pushCallbackCall(env, walker, meta.callback, TimerCallback(meta.map!));
-  if (id === 180 || id === 209) fail(EINVAL, `helper ${name}#${id} (a callback it would run) is not supported by bpfsim's verifier yet`);
+  if (id === 209) pushCallbackCall(env, walker, meta.callback, UserRingbufCallback(env.newId()));
+  if (id === 180) fail(EINVAL, `helper ${name}#${id} (a callback it would run) is not supported by bpfsim's verifier yet`);
   const f = env.frame;
   const r0Size = sizeArg >= 0 ? Number(u64(f.regs[sizeArg + 1]!.s.umaxHi, f.regs[sizeArg + 1]!.s.umaxLo)) : 0;
   for (let r = 1; r <= 5; r++) { markNotInit(f.regs[r]!); env.scratchRegs |= 1 << r; }

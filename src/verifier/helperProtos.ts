@@ -44,14 +44,14 @@ export function defaultHelperProtos(): HelperProtoSource {
 
 /** Map types a helper accepts, where it restricts them (check_map_func_compatibility). */
 const FUNC_MAPS: ReadonlyMap<number, readonly number[]> = new Map([
-  [12, [3]], [51, [14, 16, 17, 25]], [130, [27]], [131, [27]],
+  [12, [3]], [51, [14, 16, 17, 25]], [130, [27]], [131, [27]], [198, [27]], [209, [31]],
   [52, [BPF_MAP_TYPE_SOCKMAP]], [53, [BPF_MAP_TYPE_SOCKMAP]], [60, [BPF_MAP_TYPE_SOCKMAP]],
   [70, [BPF_MAP_TYPE_SOCKHASH]], [71, [BPF_MAP_TYPE_SOCKHASH]], [72, [BPF_MAP_TYPE_SOCKHASH]],
 ]);
 
 /** Helpers a map type may be passed to, where it restricts them. */
 const MAP_FUNCS: ReadonlyMap<number, readonly number[]> = new Map([
-  [3, [12]], [4, [25, 22, 55]], [27, [130, 131, 134]], [14, [51, 1]], [16, [51]], [17, [51, 1, 3]], [25, [51, 1]],
+  [3, [12]], [4, [25, 22, 55]], [27, [130, 131, 134, 198]], [31, [209]], [14, [51, 1]], [16, [51]], [17, [51, 1, 3]], [25, [51, 1]],
   [22, [87, 88, 89]], [23, [87, 88, 89]], [30, [87, 89]],
   [BPF_MAP_TYPE_SOCKMAP, [52, 53, 60, 82, 1]], [BPF_MAP_TYPE_SOCKHASH, [72, 70, 71, 82, 1]],
 ]);

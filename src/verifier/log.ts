@@ -59,7 +59,7 @@ export class VerifierLog {
     if (this.level === 0 || state === '') return;
     if (this.insnLineEnd === this.text.length) {
       const pos = this.insnLineLen + 1;
-      const width = Math.ceil(Math.max(pos, 8) / 40) * 40 - pos - 1;
+      const width = Math.ceil(Math.max(pos + 4, 40) / 8) * 8 - pos - 1;
       this.text = this.text.slice(0, -1) + ' '.repeat(Math.max(width, 1)) + '; ' + state + '\n';
       this.insnLineEnd = -1;
     } else {

@@ -13,6 +13,7 @@ import { coerceRegToSize, coerceRegToSizeSx } from './scalar.js';
 import { tnumAdd, tnumConst, tnumIsAligned, tnumIsConst, tnumToString, type Tnum } from './tnum.js';
 import { type Env } from './env.js';
 import { fail } from './log.js';
+import { tcpSockFieldOk } from './tcpSockAccess.js';
 import { MAYBE_NULL, type MapInfo, RDONLY, RegState, RegType, markPtr, markRegKnown, markRegUnknown, regTypeName } from './regState.js';
 import { checkBtfIdAccess, checkMapPtrAccess } from './btfAccess.js';
 import { tracingCtxAccess } from './tracingCtx.js';
@@ -217,6 +218,7 @@ export function checkMemAccess(
       break;
     case RegType.SOCKET:
     case RegType.SOCK_COMMON:
+    case RegType.TCP_SOCK:
       if (write) fail(EACCES, `R${regno} cannot write into ${regTypeName(reg.type, reg.flags)}`);
       checkSockAccess(reg, regno, off, size);
       if (dst) markRegUnknown(dst);
@@ -248,7 +250,9 @@ function sockFieldOk(common: boolean, off: number, size: number): boolean {
 /** check_sock_access: a load of a field of a socket the program holds. */
 function checkSockAccess(reg: RegState, regno: number, off: number, size: number): void {
   if (reg.s.sminHi < 0) fail(EACCES, `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
-  if (!sockFieldOk(reg.type === RegType.SOCK_COMMON, off, size)) {
+  const ok = reg.type === RegType.TCP_SOCK ? tcpSockFieldOk(off, size) : sockFieldOk(reg.type === RegType.SOCK_COMMON, off, size);
+  if (ok === 'high') fail(ERRNO.EFAULT, 'verifier bug: error during ctx access conversion (0)');
+  if (!ok) {
     fail(EACCES, `R${regno} invalid ${regTypeName(reg.type, reg.flags)} access off=${off} size=${size}`);
   }
 }

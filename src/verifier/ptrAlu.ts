@@ -72,6 +72,7 @@ export function ptrAlu(env: Env, dstno: number, ptr: RegState, offReg: RegState,
   }
   const allowed = ptr.type === RegType.CTX || ptr.type === RegType.MAP_VALUE || ptr.type === RegType.MAP_KEY ||
     ptr.type === RegType.STACK || isPktPtr(ptr) || ptr.type === RegType.MEM || ptr.type === RegType.FUNC || ptr.type === RegType.BTF_ID ||
+    ptr.type === RegType.CONST_DYNPTR ||
     (ptr.type === RegType.CONST_MAP && known && o.smin === 0n && op === BPF_ADD);
   if (!allowed) fail(ERRNO.EACCES, `R${dstno} pointer arithmetic on ${regTypeName(ptr.type, ptr.flags)} prohibited`);
   const { type, flags } = ptr;
@@ -87,6 +88,7 @@ export function ptrAlu(env: Env, dstno: number, ptr: RegState, offReg: RegState,
   if (dst !== src) {
     dst.type = type; dst.flags = flags; dst.id = src.id; dst.map = src.map; dst.memSize = src.memSize;
     dst.frameno = src.frameno; dst.refObjId = src.refObjId; dst.btfId = src.btfId; dst.addConst = false; dst.addConst32 = false;
+    dst.dynptrType = src.dynptrType; dst.dynptrFirst = src.dynptrFirst;
   }
   mark32Unbounded(dst.s);
   const out: Bounds = { ...p };

@@ -5,7 +5,7 @@
  * the fixed offset `off`, the `id` shared by copies (null checks and packet range checks propagate
  * through it), the reference it holds, the packet `range`, the map a map pointer refers to, the
  * size of a PTR_TO_MEM region, the stack frame a stack pointer points into, the BTF type of a
- * PTR_TO_BTF_ID, the state of an iterator kept in a stack slot, and whether precision tracking
+ * PTR_TO_BTF_ID, the state of an iterator or dynptr kept in stack slots, and whether precision tracking
  * decided that its exact value matters (`precise`).
  */
 import { Scalar, copyScalar, markKnown, markUnknown } from './scalar.js';
@@ -16,6 +16,7 @@ import { tnumIsConst, tnumIsUnknown, tnumToString } from './tnum.js';
 export const RegType = {
   NOT_INIT: 0, SCALAR: 1, CTX: 2, CONST_MAP: 3, MAP_VALUE: 4, MAP_KEY: 5, STACK: 6,
   PKT_META: 7, PKT: 8, PKT_END: 9, MEM: 10, FUNC: 11, SOCKET: 12, SOCK_COMMON: 13, TCP_SOCK: 14, BTF_ID: 15,
+  CONST_DYNPTR: 16,
 } as const;
 
 /** PTR_MAYBE_NULL: the pointer may be NULL until a null check. */
@@ -70,7 +71,7 @@ export interface MapInfo {
 
 const BASE_NAMES = [
   '?', 'scalar', 'ctx', 'map_ptr', 'map_value', 'map_key', 'fp', 'pkt_meta', 'pkt', 'pkt_end', 'mem', 'func', 'sock',
-  'sock_common', 'tcp_sock', 'ptr_',
+  'sock_common', 'tcp_sock', 'ptr_', 'dynptr_ptr',
 ];
 
 /** reg_type_str: the log's name of a type with its flags (`map_value_or_null`, `ringbuf_mem`). */
@@ -114,6 +115,12 @@ export class RegState {
   iterState = 0;
   /** An iterator slot: how many iterations this path has simulated (infinite-loop detection only). */
   iterDepth = 0;
+  /** A dynptr's stack slots: its kind (`DynptrType`, 0 for none); the slot carries the dynptr's `id` and `refObjId`. */
+  dynptrType = 0;
+  /** A dynptr's stack slots: this is its first (higher-addressed) slot. */
+  dynptrFirst = false;
+  /** Memory from bpf_dynptr_data: the id of the dynptr it came from (the slice dies with it). */
+  dynptrId = 0;
   /** Precision tracking decided that this scalar's exact value matters (for pruning). */
   precise = false;
 
@@ -129,6 +136,7 @@ export function copyReg(dst: RegState, src: RegState): RegState {
   dst.off = src.off; dst.id = src.id; dst.addConst = src.addConst; dst.addConst32 = src.addConst32;
   dst.refObjId = src.refObjId; dst.range = src.range; dst.map = src.map; dst.memSize = src.memSize;
   dst.frameno = src.frameno; dst.btfId = src.btfId; dst.iterState = src.iterState; dst.iterDepth = src.iterDepth;
+  dst.dynptrType = src.dynptrType; dst.dynptrFirst = src.dynptrFirst; dst.dynptrId = src.dynptrId;
   dst.precise = src.precise;
   return dst;
 }
@@ -136,6 +144,7 @@ export function copyReg(dst: RegState, src: RegState): RegState {
 function clearPtrFields(r: RegState): void {
   r.flags = 0; r.off = 0; r.id = 0; r.addConst = false; r.addConst32 = false; r.refObjId = 0;
   r.range = 0; r.map = null; r.memSize = 0; r.frameno = 0; r.btfId = 0; r.iterState = 0; r.iterDepth = 0;
+  r.dynptrType = 0; r.dynptrFirst = false; r.dynptrId = 0;
 }
 
 /** __mark_reg_not_init. */
@@ -209,6 +218,7 @@ export function formatReg(r: RegState, curFrame = 0, btf?: BtfTypeNamer): string
   if (r.off) parts.push(`off=${formatSnum(BigInt(r.off))}`);
   if (isPktPtr(r)) parts.push(`r=${r.range < 0 ? r.range : formatUnum(BigInt(r.range))}`);
   if (r.type === RegType.MEM) parts.push(`sz=${formatUnum(BigInt(r.memSize))}`);
+  if (r.type === RegType.CONST_DYNPTR) parts.push(`type=${DYNPTR_NAMES[r.dynptrType] ?? '?'}`);
   if (constOff) {
     if (r.s.vlo !== 0 || r.s.vhi !== 0) parts.push(`imm=${formatSnum(BigInt.asIntN(64, (BigInt(r.s.vhi >>> 0) << 32n) | BigInt(r.s.vlo >>> 0)))}`);
   } else {
@@ -217,3 +227,16 @@ export function formatReg(r: RegState, curFrame = 0, btf?: BtfTypeNamer): string
   }
   return `${name}(${parts.join(',')})`;
 }
+
+/** The log's text of a dynptr's first stack slot (`dynptr_ringbuf(id=1,ref_id=2)`). */
+export function formatDynptrSlot(r: RegState): string {
+  const parts: string[] = [];
+  if (r.id) parts.push(`id=${r.id}`);
+  if (r.refObjId) parts.push(`ref_id=${r.refObjId}`);
+  // The kernel prints the slice field dynptr_id, which shares its bytes with first_slot: 1 here.
+  if (r.dynptrFirst) parts.push('dynptr_id=1');
+  return `dynptr_${DYNPTR_NAMES[r.dynptrType] ?? '?'}(${parts.join(',')})`;
+}
+
+/** dynptr_type_str, by `DynptrType`. */
+export const DYNPTR_NAMES: readonly string[] = ['invalid', 'local', 'ringbuf'];

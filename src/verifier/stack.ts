@@ -19,6 +19,7 @@ import { type FuncState, Slot } from './state.js';
 import { assignScalarId } from './ids.js';
 import { pushStackAccess } from './history.js';
 import { markChainPrecision } from './precision.js';
+import { destroyIfDynptrSlot } from './dynptr.js';
 
 const MAX_BPF_STACK = 512;
 const BPF_MAX_VAR_OFF = 1 << 29;
@@ -94,6 +95,7 @@ function writeFixed(env: Env, f: FuncState, off: number, size: number, v: StackV
   const value = typeof v === 'number' ? null : v;
   const slot = -off - 1;
   const spi = slot >> 3;
+  destroyIfDynptrSlot(env, f, spi);
   if (off % 8 === 0 && size === 8) env.liveness.markWrite(f.frameno, spi);
   env.scratchSlot(f, spi);
   if (value && off % 8 === 0 && value.type === RegType.SCALAR) {
@@ -131,6 +133,7 @@ function writeFixed(env: Env, f: FuncState, off: number, size: number, v: StackV
 function writeVar(env: Env, f: FuncState, minOff: number, maxOff: number, v: StackValue): void {
   const zero = isZero(v);
   let zeroUsed = false;
+  for (let i = minOff; i < maxOff; i++) destroyIfDynptrSlot(env, f, (-i - 1) >> 3);
   for (let i = minOff; i < maxOff; i++) {
     const slot = -i - 1;
     const spi = slot >> 3;
@@ -210,6 +213,9 @@ function readFixed(env: Env, f: FuncState, off: number, size: number, dst: RegSt
     pushStackAccess(env, f.frameno, spi);
     return;
   }
+  for (let i = 0; i < size; i++) {
+    if (f.slotType[spi * 8 + ((slot - i) & 7)] === Slot.DYNPTR) fail(ERRNO.EACCES, `invalid read from stack off ${off}+${i} size ${size}`);
+  }
   if (dst) readBytes(env, f, off, off + size, dst);
 }
 
@@ -245,6 +251,11 @@ export function stackRangeInitialized(env: Env, regno: number, off: number, size
     const slot = -i - 1;
     const spi = slot >> 3;
     env.scratchSlot(f, spi);
+    if (f.slotType[slot] === Slot.DYNPTR && slot < f.allocatedStack) {
+      if (raw) fail(ERRNO.EACCES, `potential write to dynptr at off=${i} disallowed`);
+      if (constOff) fail(ERRNO.EACCES, `invalid read from stack R${regno} off ${minOff}+${i - minOff} size ${size}`);
+      fail(ERRNO.EACCES, `invalid read from stack R${regno} var_off ${tnumToString(ptr.s)}+${i - minOff} size ${size}`);
+    }
     if (raw) continue;
     env.liveness.markRead(f.frameno, spi);
     if (!write) continue;

@@ -7,17 +7,17 @@
  * every spill or fill, for backtracking). The stack is kept byte by byte (`slotType`, indexed by
  * `k` for the byte at `fp - 1 - k`), with the spilled register of each 8-byte slot, exactly the
  * kernel's model: a spill marks its bytes STACK_SPILL and keeps the register, other writes mark
- * bytes STACK_MISC or STACK_ZERO; an iterator's slots are STACK_ITER. As in the kernel, a frame's
+ * bytes STACK_MISC or STACK_ZERO; an iterator's slots are STACK_ITER, a dynptr's STACK_DYNPTR. As in the kernel, a frame's
  * stack arrays are only as long as the stack the path has touched (`allocatedStack`): a checkpoint
  * or a pushed branch copies tens of bytes, not 512 (grow_stack_state reallocates them).
  */
-import { type BtfTypeNamer, RegState, RegType, formatReg, markPtr } from './regState.js';
+import { type BtfTypeNamer, RegState, RegType, formatDynptrSlot, formatReg, markPtr } from './regState.js';
 
 /** Stack byte kinds (the kernel's `enum bpf_stack_slot_type`). */
-export const Slot = { INVALID: 0, SPILL: 1, MISC: 2, ZERO: 3, ITER: 4 } as const;
+export const Slot = { INVALID: 0, SPILL: 1, MISC: 2, ZERO: 3, ITER: 4, DYNPTR: 5 } as const;
 
 /** The log's character for each slot kind. */
-const SLOT_CHARS = '?rm0i';
+const SLOT_CHARS = '?rm0id';
 
 /** Registers r0..r10. */
 export const NREGS = 11;
@@ -255,6 +255,11 @@ export function formatStack(f: FuncState, btf?: BtfTypeNamer): string {
     if (f.slotType[spi * 8 + 7] === Slot.ITER) {
       const it = f.spilled[spi]!;
       out += ` fp${-(spi + 1) * 8}=iter_num(ref_id=${it.refObjId},state=${it.iterState === 1 ? 'active' : 'drained'},depth=${it.iterDepth})`;
+      continue;
+    }
+    if (f.slotType[spi * 8 + 7] === Slot.DYNPTR && f.spilled[spi + 1]?.dynptrFirst) {
+      spi++;
+      out += ` fp${-(spi + 1) * 8}=${formatDynptrSlot(f.spilled[spi]!)}`;
       continue;
     }
     let types = '';

@@ -42,7 +42,8 @@ describe('bpfsim features', () => {
     const r = await cli(['features', '--missing']);
     expect(r.code).toBe(0);
     const xdp = r.out.split('\n').find((l) => l.startsWith('xdp: '));
-    expect(xdp).toMatch(/bpf_dynptr_from_mem/);
+    expect(xdp).toMatch(/bpf_kptr_xchg/);
+    expect(xdp).not.toMatch(/dynptr/);
     expect(xdp).not.toMatch(/bpf_map_lookup_elem /);
   });
 

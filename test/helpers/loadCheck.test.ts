@@ -53,9 +53,9 @@ describe('helper calls at load', () => {
 
   test('an allowed helper bpfsim lacks is ENOTSUPP, naming it', () => {
     const sim = simBackend();
-    const e = load(sim, U.BPF_PROG_TYPE_XDP, 'bpf_dynptr_from_mem');
+    const e = load(sim, U.BPF_PROG_TYPE_XDP, 'bpf_kptr_xchg');
     expect(e?.errnoName).toBe('ENOTSUPP');
-    expect(e?.message).toMatch(/bpf_dynptr_from_mem#197 is not implemented by bpfsim/);
+    expect(e?.message).toMatch(/bpf_kptr_xchg#194 is not implemented by bpfsim/);
     sim.close();
   });
 

@@ -11,6 +11,7 @@ import { skbAdjustRoom, skbChangeProto, skbVlanPop, skbVlanPush } from './skbLay
 import { getCgroupClassid, getHashRecalc, setHash, setHashInvalid, skbGetTunnelKey, skbSetTunnelKey } from './skbMeta.js';
 import { getSocketCookie, getSocketUid, skFullsock, skLookupTcp, skLookupUdp, skRelease, skcLookupTcp } from './sockets.js';
 import { skRedirectHash, skRedirectMap } from './sockRedirect.js';
+import { tcpSock } from './tcpSock.js';
 import { xdpAdjustHead, xdpAdjustMeta, xdpAdjustTail, xdpGetBuffLen, xdpLoadBytes, xdpStoreBytes } from './xdp.js';
 
 export * from './csum.js';
@@ -34,7 +35,7 @@ export function packetHelpers(): PacketHelperDef[] {
     skbAdjustRoom, skbChangeProto, skbVlanPush, skbVlanPop,
     l3CsumReplace, l4CsumReplace, csumDiff, csumUpdate, csumLevel,
     getHashRecalc, setHash, setHashInvalid, getCgroupClassid, skbGetTunnelKey, skbSetTunnelKey,
-    fibLookup, skLookupTcp, skLookupUdp, skcLookupTcp, skRelease, skFullsock, getSocketCookie, getSocketUid,
+    fibLookup, skLookupTcp, skLookupUdp, skcLookupTcp, skRelease, skFullsock, tcpSock, getSocketCookie, getSocketUid,
     skRedirectMap, skRedirectHash,
   ];
 }

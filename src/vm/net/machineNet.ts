@@ -4,7 +4,8 @@ import type {
 } from '../../helpers/packet.js';
 import type { BpfMap } from '../../maps/index.js';
 import { FibTable } from './fib.js';
-import { SimSocket, SocketTable } from './sockets.js';
+import { IPPROTO_TCP, SimSocket, SocketTable, TcpState } from './sockets.js';
+import { TcpSockViews } from './tcpSockView.js';
 
 /** A network device of the simulated kernel, as test runs, device maps and packet helpers see it. */
 export interface SimDeviceLike {
@@ -39,6 +40,8 @@ export class MachineNet implements NetEnv {
   readonly fib = new FibTable();
   /** Open sockets. */
   readonly sockets: SocketTable;
+  /** The `bpf_tcp_sock` views of TCP sockets programs asked for. */
+  private readonly tcpViews: TcpSockViews;
   /** The net_cls classid of the simulated current task (`bpf_get_cgroup_classid`). */
   cgroupClassid = 0;
   /** Seed of the flow hash, as the kernel's boot-time `hashrnd`. */
@@ -53,6 +56,7 @@ export class MachineNet implements NetEnv {
   constructor(arena: Arena, devices: (ifindex: number) => SimDeviceLike | undefined, maps: (addr: number) => BpfMap | undefined, seed: number) {
     this.arena = arena;
     this.sockets = new SocketTable(arena);
+    this.tcpViews = new TcpSockViews(arena);
     this.devices = devices;
     this.maps = maps;
     this.flowHashSeed = seed >>> 0;
@@ -119,6 +123,12 @@ export class MachineNet implements NetEnv {
 
   socketCookie(sk: PacketSocket): bigint {
     return sk.cookie;
+  }
+
+  tcpSock(addr: number): number {
+    const sk = this.sockets.at(addr) ?? this.tcpViews.owner(addr);
+    if (!sk || sk.protocol !== IPPROTO_TCP || sk.state === TcpState.TIME_WAIT || sk.state === TcpState.NEW_SYN_RECV) return 0;
+    return this.tcpViews.viewOf(sk);
   }
 
   socketRef(sk: PacketSocket, delta: 1 | -1): void {

@@ -1,6 +1,6 @@
 /**
  * Reads test/verifier/corpus.txt (and calls.txt): cases of `=== rule: what`, `expect: accept` or
- * `expect: reject ERRNO message`, an optional `type: T`, then the program's assembly.
+ * `expect: reject ERRNO message`, an optional `type: T` and `processed: N`, then the program's assembly.
  */
 import { readFileSync } from 'node:fs';
 import { assemble, type Insn } from '../../../src/isa/index.js';
@@ -13,6 +13,8 @@ export interface CorpusCase {
   readonly ok: boolean;
   readonly errno: number;
   readonly message: string;
+  /** The instructions the kernel processed, where the case gives it (`processed: N`). */
+  readonly processed?: number;
   readonly insns: Insn[];
 }
 
@@ -23,15 +25,18 @@ export function readCorpus(path: string, kfuncId: (name: string) => number = () 
     const [head, ...rest] = block.split('\n');
     let expect = '';
     let type = 'xdp';
+    let processed: number | undefined;
     const body: string[] = [];
     for (const line of rest) {
       if (line.startsWith('expect: ')) expect = line.slice(8);
+      else if (line.startsWith('processed: ')) processed = Number(line.slice(11));
       else if (line.startsWith('type: ')) type = line.slice(6);
       else body.push(line);
     }
     const m = /^reject (\d+) (.*)$/.exec(expect);
     return {
       name: head!.trim(), type: progTypeByName(type)!, ok: expect === 'accept', errno: m ? Number(m[1]) : 0, message: m ? m[2]! : '',
+      ...(processed === undefined ? {} : { processed }),
       insns: assemble(body.join('\n').replace(/kfunc:(\w+)/g, (_, n: string) => `kfunc ${kfuncId(n)}`)).insns,
     };
   });
