@@ -2,8 +2,8 @@
  * bpf_user_ringbuf_drain: samples user space produced reach the callback as dynptrs, in order,
  * discarded ones skipped and not counted, until the ring is empty or the callback returns 1. On
  * the kernel (which bpfsim cannot produce into without mmap) an empty ring drains to 0 and bad
- * flags are -EINVAL, as on bpfsim, and the map is created under the same rules. Callbacks need
- * the interpreter (the JIT cannot call back yet).
+ * flags are -EINVAL, as on bpfsim, and the map is created under the same rules. Draining with
+ * samples runs on both engines.
  */
 import { afterAll, describe, expect, test } from 'vitest';
 import * as U from '../../src/uapi.js';
@@ -12,7 +12,7 @@ import { verifyProgram } from '../../src/verifier/index.js';
 import { call, fp, out, st } from './support/asm.js';
 import { checkCase, kernelBackend } from './support/cases.js';
 import type { HelperCase } from './support/cases.js';
-import { kernelSkip, runXdp, simBackend, xdpProgram } from './support/xdp.js';
+import { SIM_ENGINES, kernelSkip, runXdp, simBackend, xdpProgram } from './support/xdp.js';
 
 const kernel = kernelBackend();
 if (kernelSkip) console.log(`user ring buffer cases run on bpfsim only: ${kernelSkip}`);
@@ -86,8 +86,8 @@ describe('bpf_user_ringbuf_drain', () => {
     expect(r.errors[0]?.message ?? '').toBe('');
   });
 
-  test('samples reach the callback in order; discarded ones are skipped; a return of 1 stops the drain', () => {
-    const sim = simBackend();
+  test.each(SIM_ENGINES)('samples reach the callback in order; discarded ones are skipped; a return of 1 stops the drain (%s)', (engine) => {
+    const sim = simBackend(undefined, engine);
     try {
       const map = sim.createMap(URB) as UserRingbufMap;
       const u64 = (v: number): Uint8Array => { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, BigInt(v), true); return b; };
