@@ -61,10 +61,18 @@ const iterNumDestroy: HelperImpl = (c) => {
   return 0;
 };
 
-/** `bpf_cast_to_kern_ctx(ctx)`: an XDP frame's kernel `struct xdp_buff`; for other contexts, the context itself. */
+/**
+ * `bpf_cast_to_kern_ctx(ctx)`: an XDP frame's kernel `struct xdp_buff`, an skb's `struct sk_buff`
+ * (synced first, so it holds what the program stored into `__sk_buff`); for other contexts, the
+ * context itself.
+ */
 const castToKernCtx: HelperImpl = (c) => {
   const addr = argPtr(c, 1);
   const ctx = (c.env as { readonly net?: NetEnv }).net?.context(addr);
+  if (ctx?.kind === 'skb') {
+    ctx.sync();
+    return ctx.kernCtx;
+  }
   return ctx?.kind === 'xdp' ? ctx.kernCtx : addr;
 };
 

@@ -202,9 +202,11 @@ export interface SkBuff {
   dataLen: number;
   /** Length (tail less data). */
   readonly len: number;
+  /** Arena address of the skb's kernel `struct sk_buff` (bpfsim's kernel BTF layout), what bpf_cast_to_kern_ctx gives. */
+  readonly kernCtx: number;
   /** Makes the buffer hold at least `headroom` bytes before data and `tailroom` after the tail, reallocating when needed. */
   reserve(headroom: number, tailroom: number): void;
-  /** Writes metadata and pointers back to `__sk_buff` and remaps the packet for checked mode. */
+  /** Writes metadata and pointers back to `__sk_buff` (and the sk_buff) and remaps the packet for checked mode. */
   sync(): void;
 }
 

@@ -31,6 +31,7 @@ export { CtxMemory } from './progtypes/ctxMemory.js';
 export { ctxAccesses, maxCtxOffset, rewriteCtxAccesses } from './progtypes/ctxReach.js';
 export type { CtxAccesses } from './progtypes/ctxReach.js';
 export { SkbModel } from './progtypes/skb.js';
+export { KernNetDevice, KernSkBuff, QdiscSkbCb } from './progtypes/kernSkb.js';
 export type { SkbInit } from './progtypes/skb.js';
 export { SKB_HEADROOM, SKB_MAX_DATA, SKB_TEST_RUN_TYPES, skbRunner } from './progtypes/skbRunner.js';
 export { SK_SKB_MAX_DATA, skSkbRunner } from './progtypes/skSkb.js';

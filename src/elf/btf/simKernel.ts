@@ -91,7 +91,7 @@ function ints(s: SimTypes): void {
     ['__u32', 'unsigned int'], ['__s32', 'int'], ['__u64', 'long long unsigned int'], ['__s64', 'long long int'],
     ['u8', '__u8'], ['u16', '__u16'], ['u32', '__u32'], ['u64', '__u64'], ['s32', '__s32'], ['s64', '__s64'],
     ['__be16', '__u16'], ['__be32', '__u32'], ['__sum16', '__u16'], ['__wsum', '__u32'],
-    ['__kernel_pid_t', 'int'], ['pid_t', '__kernel_pid_t'], ['bool', '_Bool'],
+    ['__kernel_pid_t', 'int'], ['pid_t', '__kernel_pid_t'], ['bool', '_Bool'], ['ktime_t', 's64'],
   ];
   for (const [n, target] of typedefs) s.name(n, s.b.typedef(n, s.id(target)));
 }
@@ -139,9 +139,15 @@ function kernelInternal(s: SimTypes): void {
     'struct task_struct *real_parent', 'struct task_struct *parent', 'char comm[16]', 'u64 start_time',
   ]);
   s.struct('net_device', ['char name[16]', 'int ifindex', 'unsigned int flags', 'unsigned int mtu']);
+  // The members tc programs commonly read, in the kernel's order; cb holds qdisc_skb_cb (pkt_len,
+  // tc_classid, then the 20 bytes of __sk_buff's cb). Header offsets, tail and end count from head.
   s.struct('sk_buff', [
-    'struct net_device *dev', 'unsigned int len', 'unsigned int data_len', '__u16 mac_len', '__u32 priority',
-    '__u32 mark', '__be16 protocol', '__u32 hash', 'unsigned char *head', 'unsigned char *data',
+    'struct net_device *dev', 'ktime_t tstamp', 'char cb[48]', 'unsigned int len', 'unsigned int data_len',
+    '__u16 mac_len', '__u16 hdr_len', '__u16 queue_mapping', '__u8 pkt_type:3', '__u8 ignore_df:1',
+    '__u8 dst_pending_confirm:1', '__u8 ip_summed:2', '__u8 ooo_okay:1', '__u8 tc_at_ingress:1', '__u8 encapsulation:1',
+    '__u16 tc_index', '__wsum csum', '__u32 priority', 'int skb_iif', '__u32 hash', '__be16 vlan_proto', '__u16 vlan_tci',
+    '__u32 mark', '__be16 inner_protocol', '__be16 protocol', '__u16 transport_header', '__u16 network_header',
+    '__u16 mac_header', 'unsigned int tail', 'unsigned int end', 'unsigned char *head', 'unsigned char *data',
   ]);
   s.struct('xdp_rxq_info', ['struct net_device *dev', 'u32 queue_index']);
   mapStructs(s);

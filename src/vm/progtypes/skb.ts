@@ -4,6 +4,7 @@ import type { PacketSocket, SkBuff, TunnelInfo } from '../../helpers/packet.js';
 import type { CtxLayout } from './ctx/access.js';
 import { SKB_CB_SIZE, SkBuffMd } from './ctx/skBuffLayout.js';
 import { CtxMemory } from './ctxMemory.js';
+import { KernSkb } from './kernSkb.js';
 
 /** `NO_QUEUE_MAPPING`: stores of this value or above into `queue_mapping` are ignored. */
 const NO_QUEUE_MAPPING = 0xffff;
@@ -26,6 +27,8 @@ export interface SkbInit {
   readonly sk?: PacketSocket;
   /** Whether programs may write the packet directly (tc, LWT xmit). */
   readonly writablePacket: boolean;
+  /** The device's MTU, for the kernel sk_buff's `dev->mtu` (0 when unknown). */
+  readonly mtu?: number;
 }
 
 function swap16(x: number): number {
@@ -38,7 +41,8 @@ function swap16(x: number): number {
  * stand for paged data: in the buffer for helpers, past `data_end` for the program. Fields a program may
  * write through the context (mark, priority, tc_index, tc_classid, queue_mapping, cb, tstamp) live
  * in that structure and are normalised the way the kernel's rewritten stores would leave them
- * whenever the skb is synced; the rest is kept here and written to it by `sync`.
+ * whenever the skb is synced; the rest is kept here and written to it by `sync`, which also
+ * brings the kernel `struct sk_buff` behind the context (KernSkb) in step.
  */
 export class SkbModel implements SkBuff {
   readonly kind = 'skb' as const;
@@ -47,6 +51,8 @@ export class SkbModel implements SkBuff {
   readonly ctx: CtxMemory;
   /** The packet LD_ABS/LD_IND read (skb->data and the linear length), kept current. */
   readonly packet = { start: 0, len: 0 };
+  /** The skb's kernel `struct sk_buff` (KernSkBuff), what bpf_cast_to_kern_ctx gives. */
+  readonly kernCtx: number;
   head = 0;
   capacity = 0;
   dataOff: number;
@@ -91,6 +97,7 @@ export class SkbModel implements SkBuff {
   private buf: Region;
   private live: Region | undefined;
   private readonly writablePacket: boolean;
+  private readonly kern: KernSkb;
 
   constructor(arena: Arena, init: SkbInit) {
     this.arena = arena;
@@ -98,6 +105,9 @@ export class SkbModel implements SkBuff {
     this.ifindex = init.ifindex;
     this.sk = init.sk;
     this.writablePacket = init.writablePacket;
+    // The sk_buff goes first: right after the context, checked mode must find no readable region.
+    this.kern = new KernSkb(arena, init.mtu ?? 0);
+    this.kernCtx = this.kern.addr;
     this.ctx = new CtxMemory(arena, init.layout, '__sk_buff');
     this.buf = this.allocBuffer(init.headroom + init.frame.length + init.tailroom);
     this.dataOff = init.headroom;
@@ -215,6 +225,7 @@ export class SkbModel implements SkBuff {
     v.setUint8(c + SkBuffMd.tstamp_type, this.monoDelivery ? 1 : 0);
     v.setBigUint64(c + SkBuffMd.hwtstamp, this.hwtstamp, true);
     this.syncSocketFields();
+    this.kern.sync(this, c);
     this.packet.start = this.data;
     this.packet.len = this.len;
     if (this.live) this.arena.unmap(this.live);
@@ -244,6 +255,7 @@ export class SkbModel implements SkBuff {
   release(): void {
     if (this.live) this.arena.unmap(this.live);
     this.arena.release(this.buf);
+    this.kern.release();
     this.ctx.release();
   }
 }

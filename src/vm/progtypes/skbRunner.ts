@@ -157,7 +157,7 @@ export function skbRunner(host: RunnerHost, type: number): ProgTypeRunner {
       if (data.length < minLen) throw einval(`a ${protocol === EthP.IP ? 'IPv4' : 'IPv6'} frame needs at least ${minLen} bytes, got ${data.length}`);
       const sk = dummySocket(host, data, protocol);
       const skb = new SkbModel(host.arena, {
-        progType: type, layout, frame: data, headroom: SKB_HEADROOM, tailroom: 320, ifindex: dev.ifindex, sk,
+        progType: type, layout, frame: data, headroom: SKB_HEADROOM, tailroom: 320, ifindex: dev.ifindex, sk, mtu: dev.mtu,
         writablePacket: isL2(type) || type === BPF_PROG_TYPE_LWT_XMIT,
       });
       const release = () => {

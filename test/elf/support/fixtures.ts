@@ -27,6 +27,7 @@ export const VERDICTS: Readonly<Record<string, Readonly<Record<string, Verdict>>
   },
   'globals.o': { xdp_globals: ok(121) },
   'kconfig.o': { xdp_kconfig: ok(69) },
+  'kern_skb.o': { tc_kern_skb: ok(297) },
   'kfuncs.o': { tc_kfuncs: ok(53) },
   'legacy_maps.o': { xdp_legacy: ok(55) },
   'legacy_maps_nobtf.o': { xdp_legacy: ok(55) },
