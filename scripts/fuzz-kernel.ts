@@ -1,7 +1,8 @@
 /**
  * `npm run fuzz:kernel -- --runs N --seed S [--workers W] [--engines interp,jit,kernel]`: a long
  * differential campaign of random programs on the kernel and on bpfsim's engines. Prints programs
- * compared, refused by the kernel (grouped by reason), kernel deviations by class, bpfsim
+ * compared, refused by the kernel (grouped by reason, and how many of them bpfsim's verifier refused
+ * with the same errno and reason), kernel deviations by class, bpfsim
  * mismatches (with their listings), and the seed. Shards across child processes.
  */
 import { availableParallelism } from 'node:os';
@@ -44,7 +45,8 @@ function merge(a: Tally, b: Tally): Tally {
     return out;
   };
   return {
-    compared: a.compared + b.compared, refused: a.refused + b.refused, mismatches: a.mismatches + b.mismatches,
+    compared: a.compared + b.compared, refused: a.refused + b.refused, refusedAgreed: a.refusedAgreed + b.refusedAgreed,
+    mismatches: a.mismatches + b.mismatches,
     deviations: add(a.deviations, b.deviations), refusals: add(a.refusals, b.refusals),
   };
 }

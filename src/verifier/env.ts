@@ -96,6 +96,14 @@ export class Env {
   readonly aux: Aux;
   /** Instructions processed (env->insn_processed). */
   insnProcessed = 0;
+  /** Which instructions some path reached (insn_aux_data.seen); dead-code removal keeps only these. */
+  readonly seen: Uint8Array;
+  /** bpf_loop calls by instruction: whether every visit passed flags 0 and the same callback (loop_inline_state), and that callback. */
+  readonly loopInline = new Map<number, { fit: boolean; callback: number }>();
+  /** Helper calls taking a map, by instruction: the map every visit passed, null when visits differ (map_ptr_state). */
+  readonly callMaps = new Map<number, MapInfo | null>();
+  /** Tail calls by instruction: the index every visit passed, null when unknown or different (map_key_state). */
+  readonly tailCallKeys = new Map<number, bigint | null>();
   /** Jump-class instructions processed (env->jmps_processed). */
   jmpsProcessed = 0;
   /** insnProcessed when the last checkpoint was taken. */
@@ -143,6 +151,7 @@ export class Env {
     this.ctx = ctx;
     this.aux = aux;
     this.stackDepth = new Array<number>(shape.subprogs.length).fill(0);
+    this.seen = new Uint8Array(insns.length);
     this.funcBySubprog = shape.subprogs.map((start) => opts.funcs?.find((f) => f.insn === start));
     this.globalSubprogs = Uint8Array.from(this.funcBySubprog, (f, sp) => (sp > 0 && f?.linkage === 'global' ? 1 : 0));
     this.calledGlobals = new Uint8Array(shape.subprogs.length);

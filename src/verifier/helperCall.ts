@@ -42,7 +42,11 @@ const MAX_ERRNO = 4095;
 function recordFuncKey(env: Env, meta: CallMeta): void {
   if (!meta.map || meta.map.type !== 3) fail(EINVAL, 'expected prog array map for tail call');
   const r3 = env.reg(3);
-  if (r3.type === RegType.SCALAR && tnumIsConst(r3.s) && u64(r3.s.vhi, r3.s.vlo) < BigInt(meta.map.maxEntries)) markChainPrecision(env, 3);
+  const known = r3.type === RegType.SCALAR && tnumIsConst(r3.s) && u64(r3.s.vhi, r3.s.vlo) < BigInt(meta.map.maxEntries);
+  if (known) markChainPrecision(env, 3);
+  const key = known ? u64(r3.s.vhi, r3.s.vlo) : null;
+  const prev = env.tailCallKeys.get(env.insnIdx);
+  env.tailCallKeys.set(env.insnIdx, prev === undefined || prev === key ? key : null);
 }
 
 /** r0 by the helper's return type. */
@@ -98,6 +102,15 @@ function refineReturn(env: Env, id: number, max: number): void {
   }
 }
 
+/** update_loop_inline_state: a bpf_loop call is inlined when every visit passes flags 0 (then precise) and the same callback. */
+function updateLoopInlineState(env: Env, callback: number): void {
+  const state = env.loopInline.get(env.insnIdx);
+  if (state && !state.fit) return;
+  const flagsZero = isNullScalar(env.reg(4));
+  if (flagsZero) markChainPrecision(env, 4);
+  env.loopInline.set(env.insnIdx, { fit: flagsZero && (!state || state.callback === callback), callback: state?.callback ?? callback });
+}
+
 /** check_helper_call for `call id`; returns the next instruction. */
 export function helperCall(env: Env, ins: Insn, walker: Walker): number {
   const id = ins.imm;
@@ -110,6 +123,10 @@ export function helperCall(env: Env, ins: Insn, walker: Walker): number {
   const meta = newMeta();
   for (let a = 0; a < proto.args.length; a++) checkArg(env, id, proto, a, meta);
   if (meta.map && (meta.map.flags & 0x80) && [2, 3, 87, 88].includes(id)) fail(EACCES, 'write into map forbidden');
+  if (meta.map) {
+    const prev = env.callMaps.get(env.insnIdx);
+    env.callMaps.set(env.insnIdx, prev === undefined || prev === meta.map ? meta.map : null);
+  }
   if (id === 12) recordFuncKey(env, meta);
   const sizeArg = proto.args.findIndex((t) => t === 'const_size' || t === 'const_size_or_zero');
   if (meta.rawRegno >= 0) stackHelperWrote(env, meta.rawRegno, meta.rawSize);
@@ -125,6 +142,7 @@ export function helperCall(env: Env, ins: Insn, walker: Walker): number {
     pushCallbackCall(env, walker, meta.callback, ForEachCallback(meta.map!));
   }
   if (id === 181) {
+    updateLoopInlineState(env, meta.callback);
     markChainPrecision(env, 1);
     const r1 = env.reg(1);
     if (BigInt(env.frame.callbackDepth) < u64(r1.s.umaxHi, r1.s.umaxLo)) pushCallbackCall(env, walker, meta.callback, LoopCallback);

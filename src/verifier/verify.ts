@@ -12,6 +12,7 @@ import { checkStructure } from './cfg.js';
 import { ctxAccessTable } from './ctxAccess.js';
 import { Env, type VerifyOptions } from './env.js';
 import { logMainPrototype } from './globalArgs.js';
+import { checkJitSubprogs } from './jitSubprogs.js';
 import { verifyGlobalSubprogs } from './globalFuncs.js';
 import { defaultHelperProtos } from './helperProtos.js';
 import { kfuncCheck, kfuncIsIterNext } from './kfuncs.js';
@@ -126,6 +127,8 @@ export function verifyProgram(insns: readonly Insn[], opts: VerifyProgramOptions
       walker.run(start, first, limit);
     });
     checkStackDepth(env);
+    const inlined = new Set([...env.loopInline].filter(([, l]) => l.fit).map(([at]) => at));
+    checkJitSubprogs(insns, env.shape.subprogs, env.seen, inlined, { maps: env.callMaps, tailCallKeys: env.tailCallKeys });
   } catch (e) {
     if (!(e instanceof VerifierError)) throw e;
     env ??= new Env(insns, opts, { subprogs: [0], subprogOf: new Int32Array(0) }, helpers, ctx, computeAux([], [], () => false));

@@ -177,6 +177,8 @@ export class Walker {
         fromBranch = false;
         printState = false;
         if (log.level >= 1) this.printInsn(idx);
+        env.seen[idx] = 1;
+        if (env.insns[idx]!.code === LD_IMM64) env.seen[idx + 1] = 1;
         env.scratchRegs = 0;
         if (env.scratchSlots.size) env.scratchSlots.clear();
         env.liveness.resetWrites(idx);

@@ -2,11 +2,14 @@
  * Runs random helper programs (helperProgram.ts) on the kernel and on bpfsim and compares what
  * they left: the return value, every result slot in data out, and the maps (keyed maps element
  * by element, per-CPU values summed; queue and stack drained in order; the bloom filter asked
- * about the values the program pushed). A kernel refusal is counted, not compared.
+ * about the values the program pushed). A program the kernel refuses goes through bpfsim's verifier
+ * too (the simulated backends load without it), and the refusal is agreed when that refuses it
+ * with the same errno and reason.
  */
-import { ErrnoError } from '../../src/errno.js';
+import { ErrnoError, errnoName } from '../../src/errno.js';
 import { assemble, disasm } from '../../src/isa/index.js';
 import { BPF_PROG_TYPE_XDP } from '../../src/uapi.js';
+import { verifyProgram } from '../../src/verifier/index.js';
 import type { Backend, BackendMap, BackendProgram, SimBackend } from '../../src/vm/index.js';
 import { dumpMap } from '../elf/support/dump.js';
 import { funcInfoBtf } from '../helpers/support/xdp.js';
@@ -73,7 +76,7 @@ export function runHelperCase(b: Backend, c: HelperCase): HelperRunState {
 /** How a case came out. */
 export type HelperOutcome =
   | { readonly kind: 'match' }
-  | { readonly kind: 'refused'; readonly reason: string }
+  | { readonly kind: 'refused'; readonly reason: string; readonly agreed: boolean }
   | { readonly kind: 'mismatch'; readonly detail: string; readonly listing: string };
 
 /** Where two states differ, in a sentence. */
@@ -91,14 +94,23 @@ export function describeStates(k: HelperRunState, s: HelperRunState): string {
   return parts.join('; ');
 }
 
+/** Why bpfsim's verifier refuses a case, in the kernel's words (`EFAULT (14): reason`); undefined if it accepts. */
+function simRefusal(c: HelperCase, ncpus: number): string | undefined {
+  const { insns } = assemble(helperProgramText(c, ncpus).text);
+  const maps = HELPER_MAPS.map((m) => ({ ...m, name: m.name ?? '', flags: m.flags ?? 0 }));
+  const r = verifyProgram(insns, { progType: BPF_PROG_TYPE_XDP, maps, funcInfo: true, nrCpus: ncpus });
+  return r.ok ? undefined : `${errnoName(r.errno)} (${r.errno}): ${r.errors[0]!.message.split('\n')[0]}`;
+}
+
 /** Runs a case on the kernel and on bpfsim (one backend per engine) and classifies the outcome: the first engine that differs is the mismatch. */
 export function diffHelperCase(c: HelperCase, kernel: Backend, sims: readonly SimBackend[]): HelperOutcome {
   let k: HelperRunState;
   try {
     k = runHelperCase(kernel, c);
   } catch (e) {
-    if (e instanceof ErrnoError && e.op === 'BPF_PROG_LOAD') return { kind: 'refused', reason: e.message.replace(/^BPF_PROG_LOAD failed: /, '') };
-    throw e;
+    if (!(e instanceof ErrnoError) || e.op !== 'BPF_PROG_LOAD') throw e;
+    const reason = e.message.replace(/^BPF_PROG_LOAD failed: /, '');
+    return { kind: 'refused', reason, agreed: simRefusal(c, kernel.ncpus) === reason };
   }
   for (const sim of sims) {
     const detail = describeStates(k, runHelperCase(sim, c));

@@ -2,12 +2,14 @@
  * The differential harness: the same program, packet and program type on the kernel and on
  * bpfsim's engines, compared byte for byte (retval and data out, which holds every register and the
  * stack). A difference is a bpfsim mismatch unless a documented kernel deviation's control
- * experiment explains it.
+ * experiment explains it. A program the kernel refuses is loaded on bpfsim too: the same errno and
+ * reason count as an agreed refusal.
  */
 import { ErrnoError } from '../../src/errno.js';
 import { BPF_PSEUDO_FUNC, LD_IMM64, disasm } from '../../src/isa/index.js';
 import type { Insn } from '../../src/isa/index.js';
 import { BPF_PROG_TYPE_XDP } from '../../src/uapi.js';
+import { VerifierRejectedError } from '../../src/verifier/index.js';
 import type { Backend, TestRunResult } from '../../src/vm/index.js';
 import { funcInfoBtf } from '../helpers/support/xdp.js';
 import { DEVIATIONS } from './kernelDeviations.js';
@@ -23,7 +25,7 @@ export interface DiffBackends {
 /** How one case came out. */
 export type Outcome =
   | { readonly kind: 'match' }
-  | { readonly kind: 'refused'; readonly reason: string }
+  | { readonly kind: 'refused'; readonly reason: string; readonly agreed: boolean }
   | { readonly kind: 'deviation'; readonly id: string }
   | { readonly kind: 'mismatch'; readonly engine: string; readonly detail: string; readonly listing: string };
 
@@ -70,6 +72,18 @@ function refusal(e: unknown): string | undefined {
   return e.message.replace(/^BPF_PROG_LOAD failed: /, '');
 }
 
+/** Why bpfsim's verifier refuses `insns` as XDP, in the kernel's words (`EFAULT (14): reason`); undefined if it accepts. */
+function simRefusal(b: Backend, insns: readonly Insn[]): string | undefined {
+  const callbacks = insns.some((ins) => ins.code === LD_IMM64 && ins.src === BPF_PSEUDO_FUNC);
+  try {
+    b.loadProgram({ type: BPF_PROG_TYPE_XDP, insns, name: 'diff', ...(callbacks ? { btf: funcInfoBtf(insns) } : {}) }).program.close();
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof VerifierRejectedError)) throw e;
+    return `${e.errnoName} (${e.errno}): ${e.result.errors[0]!.message.split('\n')[0]}`;
+  }
+}
+
 /** Runs one case everywhere and classifies the outcome. */
 export function diffCase(c: KernelCase, backends: DiffBackends): Outcome {
   const insns = kernelProgram(c);
@@ -80,7 +94,8 @@ export function diffCase(c: KernelCase, backends: DiffBackends): Outcome {
   } catch (e) {
     const reason = refusal(e);
     if (reason === undefined) throw e;
-    return { kind: 'refused', reason };
+    const first = backends.sims[0];
+    return { kind: 'refused', reason, agreed: first !== undefined && simRefusal(first.backend, insns) === reason };
   }
   for (const { engine, backend } of backends.sims) {
     const sim = runXdp(backend, insns, packet);
@@ -103,6 +118,8 @@ export function diffCase(c: KernelCase, backends: DiffBackends): Outcome {
 export interface Tally {
   compared: number;
   refused: number;
+  /** Kernel refusals bpfsim's verifier made with the same errno and reason. */
+  refusedAgreed: number;
   deviations: Record<string, number>;
   mismatches: number;
   refusals: Record<string, number>;
@@ -110,7 +127,7 @@ export interface Tally {
 
 /** An empty tally. */
 export function newTally(): Tally {
-  return { compared: 0, refused: 0, deviations: {}, mismatches: 0, refusals: {} };
+  return { compared: 0, refused: 0, refusedAgreed: 0, deviations: {}, mismatches: 0, refusals: {} };
 }
 
 /** Adds an outcome to a tally (refusal reasons grouped with numbers masked). */
@@ -119,7 +136,8 @@ export function count(t: Tally, o: Outcome): void {
     case 'match': t.compared++; break;
     case 'refused': {
       t.refused++;
-      const key = o.reason.replace(/\d+/g, 'N');
+      if (o.agreed) t.refusedAgreed++;
+      const key = o.reason.replace(/\d+/g, 'N') + (o.agreed ? ' [bpfsim agrees]' : '');
       t.refusals[key] = (t.refusals[key] ?? 0) + 1;
       break;
     }
