@@ -75,6 +75,7 @@ function move(env: Env, ins: Insn, alu64: boolean): void {
   if (linked) assignScalarId(env, src);
   const tmp = src.clone();
   copyReg(dst, tmp);
+  dst.subregDef = 0;
   if (!linked) dst.id = 0;
   scalarMov(dst.s, tmp.s, alu64, ins.off);
 }

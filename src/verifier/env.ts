@@ -5,7 +5,8 @@
  * per-instruction facts, and the machinery of pruning: checkpoints, precision backtracking, stack
  * liveness, loops, and the counters that decide when to take a checkpoint.
  */
-import type { Insn } from '../isa/index.js';
+import { BPF_ALU, BPF_ALU64, BPF_CALL, BPF_DW, BPF_END, BPF_JMP, BPF_JMP32, BPF_PSEUDO_CALL, BPF_STX, type Insn, insnClass,
+  insnSize } from '../isa/index.js';
 import { ERRNO } from '../errno.js';
 import type { ProgramFuncInfo, ProgramLineInfo } from '../vm/backend.js';
 import type { Aux } from './aux.js';
@@ -57,6 +58,18 @@ export interface VerifyOptions {
   readonly attachBtfId?: number;
 }
 
+/** is_reg64 for a source register: whether instruction `ins` reads all 64 bits of `r` (32-bit ALU and JMP32 do not, nor a narrow store of a scalar). */
+function readsAs64(ins: Insn, r: RegState): boolean {
+  const cls = insnClass(ins.code);
+  const op = ins.code & 0xf0;
+  if (cls === BPF_JMP && op === BPF_CALL) return ins.src !== BPF_PSEUDO_CALL;
+  if (cls === BPF_ALU64 && op === BPF_END) return ins.imm !== 16 && ins.imm !== 32;
+  if (cls === BPF_ALU) return op === BPF_END && ins.imm === 64;
+  if (cls === BPF_JMP32) return false;
+  if (cls === BPF_STX) return r.type !== RegType.SCALAR || insnSize(ins.code) === BPF_DW;
+  return true;
+}
+
 /** check_reg_arg's kinds: a source read, a destination write that marks it unknown, or one that does not. */
 export const SRC_OP = 0;
 /** A destination the instruction writes (marked unknown first). */
@@ -98,6 +111,8 @@ export class Env {
   insnProcessed = 0;
   /** Which instructions some path reached (insn_aux_data.seen); dead-code removal keeps only these. */
   readonly seen: Uint8Array;
+  /** 32-bit cmpxchg instructions whose result a path read as 64 bits (the kernel's zext_dst): one zero extension inserted after each. */
+  readonly zextCmpxchg: Uint8Array;
   /** bpf_loop calls by instruction: whether every visit passed flags 0 and the same callback (loop_inline_state), and that callback. */
   readonly loopInline = new Map<number, { fit: boolean; callback: number }>();
   /** Helper calls taking a map, by instruction: the map every visit passed, null when visits differ (map_ptr_state). */
@@ -152,6 +167,7 @@ export class Env {
     this.aux = aux;
     this.stackDepth = new Array<number>(shape.subprogs.length).fill(0);
     this.seen = new Uint8Array(insns.length);
+    this.zextCmpxchg = new Uint8Array(insns.length);
     this.funcBySubprog = shape.subprogs.map((start) => opts.funcs?.find((f) => f.insn === start));
     this.globalSubprogs = Uint8Array.from(this.funcBySubprog, (f, sp) => (sp > 0 && f?.linkage === 'global' ? 1 : 0));
     this.calledGlobals = new Uint8Array(shape.subprogs.length);
@@ -193,9 +209,14 @@ export class Env {
     const r = this.reg(regno);
     if (kind === SRC_OP) {
       if (r.type === RegType.NOT_INIT) fail(ERRNO.EACCES, `R${regno} !read_ok`);
+      if (r.subregDef !== 0 && readsAs64(this.insns[this.insnIdx]!, r)) {
+        this.zextCmpxchg[r.subregDef - 1] = 1;
+        r.subregDef = 0;
+      }
       return r;
     }
     if (regno === 10) fail(ERRNO.EACCES, 'frame pointer is read only');
+    r.subregDef = 0;
     if (kind === DST_OP) markRegUnknown(r);
     return r;
   }

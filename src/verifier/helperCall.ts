@@ -155,6 +155,7 @@ export function helperCall(env: Env, ins: Insn, walker: Walker): number {
   const r0Size = sizeArg >= 0 ? Number(u64(f.regs[sizeArg + 1]!.s.umaxHi, f.regs[sizeArg + 1]!.s.umaxLo)) : 0;
   for (let r = 1; r <= 5; r++) { markNotInit(f.regs[r]!); env.scratchRegs |= 1 << r; }
   env.scratchRegs |= 1;
+  f.regs[0]!.subregDef = 0;
   setReturn(env, proto.ret, meta, id);
   const r0 = f.regs[0]!;
   if (PTR_CAST.has(id)) r0.refObjId = meta.refObjId;

@@ -29,6 +29,7 @@ export function checkLdx(env: Env, ins: Insn): void {
   const tmp = dst.clone();
   checkMemAccess(env, ins.src, ins.off, size, false, tmp, null, signExt);
   copyReg(dst, tmp);
+  dst.subregDef = 0;
 }
 
 /** STX (BPF_MEM): `*(size *)(dst + off) = src`. */
@@ -70,6 +71,7 @@ function checkAtomic(env: Env, ins: Insn): void {
     const out = env.reg(loadReg).clone();
     checkMemAccess(env, ins.dst, ins.off, bytes, false, out, null, false, true);
     copyReg(env.reg(loadReg), out);
+    env.reg(loadReg).subregDef = ins.imm === BPF_CMPXCHG && size === BPF_W ? env.insnIdx + 1 : 0;
   }
   checkMemAccess(env, ins.dst, ins.off, bytes, true, null, null, false, true);
 }

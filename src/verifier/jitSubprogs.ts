@@ -13,8 +13,9 @@
  * EFAULT, "verifier bug: No program to jit at insn N (subprog < 0)". Of the rewrites after dead-code
  * removal, bpfsim counts the ones that grow the code in the programs it generates: division and
  * modulo by a register, `may_goto` (timed, as on x86-64: 7 instructions, and two stores that start
- * the counter at the top of its subprogram) and the helper calls `helperGrowth` lists; context
- * loads are taken as one instruction each, and 32-bit cmpxchg's zero extension is not counted.
+ * the counter at the top of its subprogram), the helper calls `helperGrowth` lists, and the zero
+ * extension opt_subreg_zext_lo32_rnd_hi32 inserts after a 32-bit cmpxchg whose result a path read as
+ * 64 bits (even on x86-64); context loads are taken as one instruction each.
  */
 import { BPF_ALU, BPF_ALU64, BPF_CALL, BPF_DIV, BPF_EXIT, BPF_JA, BPF_JCOND, BPF_JMP, BPF_JMP32, BPF_MOD, BPF_PSEUDO_CALL,
   BPF_PSEUDO_FUNC, BPF_X, LD_IMM64, type Insn } from '../isa/index.js';
@@ -145,10 +146,11 @@ function fixupLength(s: Slot, ins: Insn, calls: HelperCallFacts, at: number): nu
  * Refuses, as jit_subprogs does, a verified program one of whose calls or callback references no
  * longer names a subprogram once the code no path reached is removed. `seen[i]` says whether a path
  * reached instruction i; `inlinedLoops` are the `bpf_loop` calls the kernel inlines (19 instructions
- * each); `calls` says what the walk learnt of the helper calls do_misc_fixups rewrites.
+ * each); `calls` says what the walk learnt of the helper calls do_misc_fixups rewrites; `zext[i]`
+ * says whether instruction i is a 32-bit cmpxchg followed by a zero extension.
  */
 export function checkJitSubprogs(insns: readonly Insn[], subprogs: readonly number[], seen: Uint8Array, inlinedLoops: ReadonlySet<number>,
-  calls: HelperCallFacts): void {
+  calls: HelperCallFacts, zext: Uint8Array): void {
   const p: Prog = {
     insns: insns.map((ins, i) => ({ code: ins.code, src: ins.src, off: ins.off, imm: ins.imm, seen: seen[i] === 1 })),
     starts: [...subprogs, insns.length],
@@ -175,7 +177,7 @@ export function checkJitSubprogs(insns: readonly Insn[], subprogs: readonly numb
   }
   for (let i = p.insns.length - 1; i >= 0; i--) {
     const at = original.get(p.insns[i]!);
-    if (at !== undefined) patch(p, i, fixupLength(p.insns[i]!, insns[at]!, calls, at));
+    if (at !== undefined) patch(p, i, fixupLength(p.insns[i]!, insns[at]!, calls, at) + zext[at]!);
   }
   for (let sp = 0; sp < p.starts.length - 1; sp++) {
     const body = p.insns.slice(p.starts[sp], p.starts[sp + 1]);

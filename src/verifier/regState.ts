@@ -123,6 +123,8 @@ export class RegState {
   dynptrId = 0;
   /** Precision tracking decided that this scalar's exact value matters (for pruning). */
   precise = false;
+  /** The 32-bit cmpxchg (index + 1) that wrote the low half and no 64-bit read followed (the kernel's subreg_def, for cmpxchg only); 0 for none. */
+  subregDef = 0;
 
   /** A copy of this register. */
   clone(): RegState {
@@ -137,7 +139,7 @@ export function copyReg(dst: RegState, src: RegState): RegState {
   dst.refObjId = src.refObjId; dst.range = src.range; dst.map = src.map; dst.memSize = src.memSize;
   dst.frameno = src.frameno; dst.btfId = src.btfId; dst.iterState = src.iterState; dst.iterDepth = src.iterDepth;
   dst.dynptrType = src.dynptrType; dst.dynptrFirst = src.dynptrFirst; dst.dynptrId = src.dynptrId;
-  dst.precise = src.precise;
+  dst.precise = src.precise; dst.subregDef = src.subregDef;
   return dst;
 }
 
@@ -153,6 +155,7 @@ export function markNotInit(r: RegState): RegState {
   markUnknown(r.s);
   r.type = RegType.NOT_INIT;
   r.precise = false;
+  r.subregDef = 0;
   return r;
 }
 

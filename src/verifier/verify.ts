@@ -128,7 +128,7 @@ export function verifyProgram(insns: readonly Insn[], opts: VerifyProgramOptions
     });
     checkStackDepth(env);
     const inlined = new Set([...env.loopInline].filter(([, l]) => l.fit).map(([at]) => at));
-    checkJitSubprogs(insns, env.shape.subprogs, env.seen, inlined, { maps: env.callMaps, tailCallKeys: env.tailCallKeys });
+    checkJitSubprogs(insns, env.shape.subprogs, env.seen, inlined, { maps: env.callMaps, tailCallKeys: env.tailCallKeys }, env.zextCmpxchg);
   } catch (e) {
     if (!(e instanceof VerifierError)) throw e;
     env ??= new Env(insns, opts, { subprogs: [0], subprogOf: new Int32Array(0) }, helpers, ctx, computeAux([], [], () => false));
