@@ -20,7 +20,7 @@ import { fail } from './log.js';
 import { markChainPrecision } from './precision.js';
 import { checkResourceLeak } from './refs.js';
 import { RegState, RegType, copyReg, markNotInit, regTypeName } from './regState.js';
-import { FuncState, formatFrame, formatState } from './state.js';
+import { FuncState, formatState, formatStateFrame } from './state.js';
 import { s64 } from './u64.js';
 import type { Walker } from './walker.js';
 
@@ -43,7 +43,7 @@ function funcCall(env: Env, ins: Insn): number {
   st.frames.push(callee);
   if (env.log.level >= 1) {
     env.log.line('caller:');
-    env.log.line(` ${formatFrame(caller, env.opts.kernelTypes)}`);
+    env.log.line(` ${formatStateFrame(st, caller, env.opts.kernelTypes)}`);
     env.log.line('callee:');
     env.log.line(` ${formatState(st, env.opts.kernelTypes)}`);
   }

@@ -297,7 +297,18 @@ export function formatFrame(f: FuncState, btf?: BtfTypeNamer): string {
   return prefix + formatRegs(f, undefined, btf) + formatStack(f, btf);
 }
 
+/** The references the path holds as print_verifier_state ends a state with them: `refs=2,4`, '' for none. */
+export function formatRefs(s: VerifierState): string {
+  return s.refs.length ? `refs=${s.refs.map((r) => r.id).join(',')}` : '';
+}
+
+/** print_verifier_state for frame `f` of state `s`: the frame, then the references the path holds. */
+export function formatStateFrame(s: VerifierState, f: FuncState, btf?: BtfTypeNamer): string {
+  const refs = formatRefs(s);
+  return formatFrame(f, btf) + (refs ? ` ${refs}` : '');
+}
+
 /** print_verifier_state: the current frame. */
 export function formatState(s: VerifierState, btf?: BtfTypeNamer): string {
-  return formatFrame(s.cur, btf);
+  return formatStateFrame(s, s.cur, btf);
 }

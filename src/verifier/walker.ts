@@ -20,7 +20,7 @@ import { checkLdAbs, checkLdImm64, checkLdx, checkSt, checkStx } from './insnMem
 import { checkCondJmp } from './jumps.js';
 import { fail } from './log.js';
 import { formatReg } from './regState.js';
-import { type VerifierState, formatStack, formatState } from './state.js';
+import { type VerifierState, formatRefs, formatStack, formatState } from './state.js';
 
 const COMPLEXITY_LIMIT_JMP_SEQ = 8192;
 
@@ -82,8 +82,13 @@ export class Walker {
     log.insn(`${idx}: (${ins.code.toString(16).padStart(2, '0')}) ${disasmInsn(env.insns, idx)}`);
   }
 
-  /** The touched registers after an instruction; on a line of its own (when something was logged in between) under the next instruction's index, as the kernel prints them. */
-  private printTouched(idx: number): void {
+  /**
+   * The touched registers after an instruction, then the references held (also alone, after a helper
+   * call that left no register to print, but not after a call or return between frames); on a line of
+   * its own (when something was logged in between) under the next instruction's index, as the kernel
+   * prints them.
+   */
+  private printTouched(idx: number, sameFrame: boolean): void {
     const env = this.env;
     const f = env.frame;
     const parts: string[] = [];
@@ -98,6 +103,8 @@ export class Walker {
       });
       if (keep.length) text += (text ? ' ' : '') + keep.join(' ');
     }
+    const refs = formatRefs(env.st);
+    if (refs && (text || (env.scratchRegs !== 0 && sameFrame))) text += (text ? ' ' : '') + refs;
     env.log.state(idx, text);
   }
 
@@ -185,7 +192,7 @@ export class Walker {
         const framesBefore = st.frames.length;
         const next = this.step(idx);
         env.liveness.commitWrites();
-        if (log.level >= 1) this.printTouched(next >= 0 ? next : idx);
+        if (log.level >= 1) this.printTouched(next >= 0 ? next : idx, env.st.frames.length === framesBefore);
         if (env.st.frames.length !== framesBefore) printState = true;
         if (next >= 0) {
           prev = idx;
