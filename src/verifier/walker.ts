@@ -192,7 +192,8 @@ export class Walker {
         const framesBefore = st.frames.length;
         const next = this.step(idx);
         env.liveness.commitWrites();
-        if (log.level >= 1) this.printTouched(next >= 0 ? next : idx, env.st.frames.length === framesBefore);
+        // A path that ends at its exit prints nothing more: the kernel prints touched registers before the next instruction.
+        if (log.level >= 1 && next >= 0) this.printTouched(next, env.st.frames.length === framesBefore);
         if (env.st.frames.length !== framesBefore) printState = true;
         if (next >= 0) {
           prev = idx;
