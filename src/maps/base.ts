@@ -110,10 +110,7 @@ export abstract class BpfMap implements UserMap {
     this.sysValueSize = this.perCpu ? round8(spec.valueSize) * env.ncpus : spec.valueSize;
     const desc = this.allocRegion(MAP_DESCRIPTOR_SIZE, 'map', `map[${this.label}]`, { writable: false });
     this.address = desc.start;
-    writeMapDescriptor(this.arena.view, desc.start, {
-      type: this.type, keySize: this.keySize, valueSize: this.valueSize, maxEntries: this.maxEntries, mapFlags: this.mapFlags,
-      name: this.name, array: ARRAY_TYPES.includes(this.type),
-    });
+    writeMapDescriptor(this.arena.view, desc.start, this, ARRAY_TYPES.includes(this.type));
     this.keyStride = round8(Math.max(this.keySize, 4));
     const scratch = this.allocRegion(2 * this.keyStride + this.sysValueSize, 'map', `scratch[${this.label}]`, { mapped: false });
     this.keyScratch = scratch.start;

@@ -4,6 +4,7 @@
  * `map->max_entries`, `map->map_type` — followed by `struct bpf_array`'s element size and index
  * mask. bpfsim's kernel BTF (src/elf/btf/simKernel.ts) describes the same offsets.
  */
+import type { BpfMap } from './base.js';
 
 /** Bytes of a map's descriptor region: `sizeof(struct bpf_map)` plus `struct bpf_array`'s header. */
 export const MAP_DESCRIPTOR_SIZE = 312;
@@ -14,20 +15,11 @@ export const MapDescriptor = {
   elem_size: 296, index_mask: 300,
 } as const;
 
-/** What the descriptor holds. */
-export interface MapDescriptorFields {
-  readonly type: number;
-  readonly keySize: number;
-  readonly valueSize: number;
-  readonly maxEntries: number;
-  readonly mapFlags: number;
-  readonly name: string;
-  /** Whether the map is an array (`struct bpf_array`): elem_size and index_mask are filled. */
-  readonly array: boolean;
-}
+/** The map's fields the descriptor holds. */
+export type MapDescriptorFields = Pick<BpfMap, 'type' | 'keySize' | 'valueSize' | 'maxEntries' | 'mapFlags' | 'name'>;
 
-/** Fills the descriptor at `start` (zeroed memory). */
-export function writeMapDescriptor(view: DataView, start: number, m: MapDescriptorFields): void {
+/** Fills the descriptor at `start` (zeroed memory); `array` (`struct bpf_array`) adds elem_size and index_mask. */
+export function writeMapDescriptor(view: DataView, start: number, m: MapDescriptorFields, array: boolean): void {
   const D = MapDescriptor;
   view.setUint32(start + D.map_type, m.type >>> 0, true);
   view.setUint32(start + D.key_size, m.keySize >>> 0, true);
@@ -36,7 +28,7 @@ export function writeMapDescriptor(view: DataView, start: number, m: MapDescript
   view.setUint32(start + D.map_flags, m.mapFlags >>> 0, true);
   const name = new TextEncoder().encode(m.name.slice(0, 15));
   name.forEach((b, i) => view.setUint8(start + D.name + i, b));
-  if (!m.array) return;
+  if (!array) return;
   view.setUint32(start + D.elem_size, Math.ceil(m.valueSize / 8) * 8, true);
   view.setUint32(start + D.index_mask, 2 ** Math.ceil(Math.log2(Math.max(1, m.maxEntries))) - 1, true);
 }

@@ -1,8 +1,8 @@
 /*
  * PROBE_MEM loads: the kernel runs the verifier's loads through kernel pointers (PTR_TO_BTF_ID) as
  * loads that give 0 when the address faults, through an exception table. A loader marks them
- * (`markProbeLoads`, after the verifier's `probeLoads`); the interpreter reads them with
- * `probeRead` and the JIT through its `probe` import: the value where the arena maps the bytes,
+ * (`markProbeLoads`, after the verifier's `probeLoads`); the interpreter reads them at
+ * `probeAddress` and the JIT through its `probe` import: the value where the arena maps the bytes,
  * else 0.
  */
 import { BPF_LDX, BPF_MEM, BPF_PROBE_MEM, insnMode, type Insn } from '../isa/index.js';

@@ -6,12 +6,10 @@
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { KernelBackend, kernelAvailable } from '../../src/kernel/index.js';
-import { verifyProgram } from '../../src/verifier/index.js';
-import { funcInfoBtf } from '../helpers/support/xdp.js';
+import { kernelAvailable } from '../../src/kernel/index.js';
 import { readCorpus } from './support/corpus.js';
+import { expectedVerdict, kernelVerdictOf, simVerdictOf } from './support/corpusVerdict.js';
 import { GEN_MAPS } from './support/genVerifier.js';
-import { kernelReason } from './support/verdicts.js';
 
 const MAPS = GEN_MAPS;
 const MAP_INFOS = MAPS.map((m) => ({ ...m, flags: 0 }));
@@ -26,30 +24,12 @@ describe('never-verified callbacks on bpfsim', () => {
   });
 
   test.each(CASES)('$name', (c) => {
-    const r = verifyProgram(c.insns, { progType: c.type, maps: MAP_INFOS, funcInfo: true });
-    const got = { ok: r.ok, errno: r.errno, message: r.errors[0]?.message.split('\n')[0] ?? '', processed: r.stats.processed };
-    expect(got).toEqual({ ok: c.ok, errno: c.errno, message: c.message, processed: c.processed });
+    expect(simVerdictOf(c, MAP_INFOS)).toEqual(expectedVerdict(c));
   });
 });
 
 describe.skipIf(!available.ok)('never-verified callbacks on the kernel', () => {
   test.each(CASES)('$name', (c) => {
-    const kb = new KernelBackend();
-    const maps = MAPS.map((m) => kb.createMap(m));
-    try {
-      let got = { ok: true, errno: 0, message: '', processed: -1 };
-      try {
-        const r = kb.loadProgram({ type: c.type, insns: c.insns, maps, btf: funcInfoBtf(c.insns), logLevel: 1 });
-        got.processed = r.verifiedInsns ?? -1;
-        r.program.close();
-      } catch (e) {
-        const { errno, log } = e as { errno: number; log?: string };
-        const processed = Number(/processed (\d+) insns/.exec(log ?? '')?.[1] ?? -1);
-        got = { ok: false, errno, message: kernelReason(log ?? '').split('\n')[0]!, processed };
-      }
-      expect(got).toEqual({ ok: c.ok, errno: c.errno, message: c.message, processed: c.processed });
-    } finally {
-      kb.close();
-    }
+    expect(kernelVerdictOf(c, MAPS)).toEqual(expectedVerdict(c));
   });
 });
